@@ -1,0 +1,197 @@
+// The JS face of @chatbotkit/nextauth, kept thin: factories callable without `new`, adapter
+// methods that work detached from their object, the `Store` base class, and Dates and Errors made
+// in the caller's realm. HTTP, JSON, token rules and stores are Rust (src/), loaded from binding.js.
+'use strict'
+
+const { randomBytes } = require('node:crypto')
+const binding = require('./binding.js')
+
+const LOG_PREFIX = '[@chatbotkit/nextauth]'
+
+/** Base class for token stores: extend it and implement `get`, `set` and `del`. */
+class Store {
+  async get(key) {
+    throw new Error('Not implemented')
+  }
+
+  async set(key, value, options) {
+    throw new Error('Not implemented')
+  }
+
+  async del(key) {
+    throw new Error('Not implemented')
+  }
+}
+
+/** A native class that also works when called without `new`, and sits under `Store`. */
+function storeClass(NativeClass) {
+  Object.setPrototypeOf(NativeClass.prototype, Store.prototype)
+  return new Proxy(NativeClass, {
+    apply: (Target, _this, args) => new Target(...args),
+  })
+}
+
+const MemoryStore = storeClass(binding.MemoryStore)
+
+/** An `Error` of this realm with the native error's message and `code`. */
+function localError(error) {
+  if (error === null || typeof error !== 'object') {
+    return new Error(String(error))
+  }
+  const local = new Error(error.message)
+  if (error.code !== undefined) {
+    local.code = error.code
+  }
+  return local
+}
+
+function rejection(message, code) {
+  return async () => {
+    const error = new Error(message)
+    error.code = code
+    throw error
+  }
+}
+
+/** A shallow copy with `Date` fields as epoch ms (an invalid Date becomes `null`). */
+function toWire(value) {
+  if (value === null || typeof value !== 'object') {
+    return value
+  }
+  const wire = {}
+  for (const [key, field] of Object.entries(value)) {
+    if (field instanceof Date || Object.prototype.toString.call(field) === '[object Date]') {
+      const ms = field.getTime()
+      wire[key] = Number.isNaN(ms) ? null : ms
+    } else {
+      wire[key] = field
+    }
+  }
+  return wire
+}
+
+function withDate(value, key) {
+  if (value !== null && value !== undefined && typeof value[key] === 'number') {
+    value[key] = new Date(value[key])
+  }
+  return value ?? null
+}
+
+/** A user's store as functions that always return Promises and need no `this`. */
+function storeFunctions(adapterName, store) {
+  const ok = store !== null && typeof store === 'object' && ['get', 'set', 'del'].every((m) => typeof store[m] === 'function')
+  if (!ok) {
+    const error = new TypeError(
+      `${adapterName}: option \`store\` is required: pass an object with async get, set and del ` +
+        '(new MemoryStore(), a class that extends Store, @vercel/kv, @upstash/redis)',
+    )
+    error.code = 'INVALID_ARGUMENT'
+    throw error
+  }
+  return {
+    get: async (key) => (await store.get(key)) ?? null,
+    set: async (key, value, options) => {
+      await store.set(key, value, options)
+    },
+    del: async (key) => {
+      await store.del(key)
+    },
+    getdel: typeof store.getdel === 'function' ? async (key) => (await store.getdel(key)) ?? null : undefined,
+  }
+}
+
+function nativeAdapter(kind, adapterName, options) {
+  if (options === null || typeof options !== 'object') {
+    const error = new TypeError(`${adapterName}: pass an options object with \`secret\` and \`store\``)
+    error.code = 'INVALID_ARGUMENT'
+    throw error
+  }
+  const { store } = options
+  try {
+    // A MemoryStore nobody has subclassed: token work stays in Rust, with no call into JS.
+    if (store instanceof binding.MemoryStore && Object.getPrototypeOf(store) === binding.MemoryStore.prototype) {
+      return binding.NativeAdapter.withMemoryStore(kind, options, store)
+    }
+    return binding.NativeAdapter.withJsStore(kind, options, storeFunctions(adapterName, store))
+  } catch (error) {
+    throw error instanceof TypeError ? error : localError(error)
+  }
+}
+
+/** What the `DEBUG` log shows of a call's argument: never a verification token. */
+function loggable(method, arg) {
+  if (method.endsWith('VerificationToken') && arg && typeof arg === 'object') {
+    return { identifier: arg.identifier, token: '[redacted]' }
+  }
+  return arg
+}
+
+/** NextAuth's adapter object over a native adapter; every method works detached. */
+function adapterObject(native, adapterName) {
+  const call = async (method, arg, revive) => {
+    if (process.env.DEBUG) {
+      console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
+    }
+    let result
+    try {
+      result = await native[method](toWire(arg))
+    } catch (error) {
+      throw localError(error)
+    }
+    return revive(result)
+  }
+  const user = (value) => withDate(value, 'emailVerified')
+  const token = (value) => withDate(value, 'expires')
+  const nothing = () => undefined
+  const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
+  const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
+  return {
+    createUser: (data) => call('createUser', data, user),
+    getUser: (id) => call('getUser', id, user),
+    getUserByEmail: (email) => call('getUserByEmail', email, user),
+    updateUser: (data) => call('updateUser', data, user),
+    deleteUser: (id) => call('deleteUser', id, nothing),
+    createVerificationToken: (data) => call('createVerificationToken', data, token),
+    useVerificationToken: (params) => call('useVerificationToken', params, token),
+    getUserByAccount: noAccounts,
+    linkAccount: noAccounts,
+    unlinkAccount: noAccounts,
+    createSession: noSessions,
+    getSessionAndUser: noSessions,
+    updateSession: noSessions,
+    deleteSession: noSessions,
+  }
+}
+
+/** NextAuth adapter keeping users as ChatBotKit Partner API users (one sub-account each). */
+function ChatBotKitPartnerAdapter(options) {
+  return adapterObject(nativeAdapter('partner', 'ChatBotKitPartnerAdapter', options), 'ChatBotKitPartnerAdapter')
+}
+
+/** NextAuth email provider that signs users in with 6-character codes. */
+function ChatBotKitEmailProvider(options = {}) {
+  return {
+    id: 'email',
+    type: 'email',
+    name: 'Email',
+    // NextAuth's email provider type wants these; the adapter never uses them.
+    server: { host: 'localhost', port: 25, auth: { user: '', pass: '' } },
+    from: 'NextAuth <no-reply@localhost>',
+    maxAge: 15 * 60,
+    async generateVerificationToken() {
+      return randomBytes(3).toString('hex')
+    },
+    async sendVerificationRequest({ identifier, token }) {
+      console.log(`${LOG_PREFIX} verification code for ${identifier}: ${token}`)
+    },
+    ...options,
+    options,
+  }
+}
+
+module.exports = {
+  ChatBotKitPartnerAdapter,
+  ChatBotKitEmailProvider,
+  Store,
+  MemoryStore,
+}

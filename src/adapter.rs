@@ -1,0 +1,195 @@
+//! What both adapters share: the lifecycle flags and the user methods NextAuth calls, written once
+//! over a `Resource`. Partner users and contacts differ only in the `Resource` they are given.
+
+use serde_json::{Map, Value};
+
+use crate::api::{path_segment, Client, Resource, Retry};
+use crate::error::{code, Error, Result};
+use crate::tokens::Tokens;
+use crate::user::{Field, UserPatch};
+
+/// The lifecycle flags (`autoCreateUser`, `autoUpdateUser`, `autoDeleteUser` and their contact twins).
+pub struct Flags {
+  pub create: bool,
+  pub update: bool,
+  pub delete: bool,
+}
+
+impl Flags {
+  /// The original package's defaults: create off, update on, delete off.
+  pub const DEFAULT: Flags = Flags {
+    create: false,
+    update: true,
+    delete: false,
+  };
+}
+
+pub struct Adapter {
+  resource: &'static Resource,
+  client: Client,
+  flags: Flags,
+  pub tokens: Tokens,
+}
+
+impl Adapter {
+  pub fn new(resource: &'static Resource, client: Client, flags: Flags, tokens: Tokens) -> Self {
+    Self {
+      resource,
+      client,
+      flags,
+      tokens,
+    }
+  }
+
+  /// The user with this id, or `None` when the API has none.
+  pub async fn get_user(&self, id: Value) -> Result<Option<Value>> {
+    let id = string_argument(id, "id")?;
+    match self.fetch(&id).await? {
+      Some(record) => (self.resource.to_user)(record).map(Some),
+      None => Ok(None),
+    }
+  }
+
+  /// The user with this email (compared case-insensitively), or `None`.
+  pub async fn get_user_by_email(&self, email: Value) -> Result<Option<Value>> {
+    let email = string_argument(email, "email")?;
+    match self.find_by_email(&email).await? {
+      Some(record) => (self.resource.to_user)(record).map(Some),
+      None => Ok(None),
+    }
+  }
+
+  pub async fn create_user(&self, user: Value) -> Result<Value> {
+    let noun = self.resource.noun;
+    if !self.flags.create {
+      return Err(Error::new(code::NOT_ALLOWED, format!("Cannot create new {noun}")));
+    }
+    let patch = UserPatch::parse(user)?;
+    let email = match &patch.email {
+      Field::Set(email) if !email.is_empty() => email.clone(),
+      _ => return Err(Error::invalid_argument("`user.email` is required to create a user")),
+    };
+    if self.find_by_email(&email).await?.is_some() {
+      return Err(Error::new(code::DUPLICATE, format!("Cannot create duplicate {noun}")));
+    }
+    let ops = &self.resource.ops;
+    let url = self.client.url(&format!("{}/create", self.resource.path), &[])?;
+    let body = (self.resource.create_body)(&email, &patch);
+    let created = self
+      .client
+      .post(ops.create, url, &body, Retry::Create)
+      .await?
+      .ok_or_else(|| invalid_response(ops.create, "404 for a create"))?;
+    let id = created
+      .get("id")
+      .and_then(Value::as_str)
+      .ok_or_else(|| invalid_response(ops.create, "no `id` in the answer"))?;
+    let record = self
+      .fetch(id)
+      .await?
+      .ok_or_else(|| invalid_response(ops.fetch, "the new record cannot be fetched"))?;
+    (self.resource.to_user)(record)
+  }
+
+  /// Changes only the fields the user object names; NextAuth's `{ id, emailVerified }` after a
+  /// sign-in leaves name and image as they are.
+  pub async fn update_user(&self, user: Value) -> Result<Value> {
+    let noun = self.resource.noun;
+    if !self.flags.update {
+      return Err(Error::new(code::NOT_ALLOWED, format!("Cannot update existing {noun}")));
+    }
+    let patch = UserPatch::parse(user)?;
+    let id = patch
+      .id
+      .clone()
+      .ok_or_else(|| Error::invalid_argument("`user.id` is required to update a user"))?;
+    let missing = || Error::new(code::NOT_FOUND, format!("Cannot update non-existing {noun}"));
+    let segment = path_segment(&id).ok_or_else(missing)?;
+    let body = (self.resource.update_body)(&patch);
+    if !body.is_empty() {
+      let url = self.client.url(&format!("{}/{segment}/update", self.resource.path), &[])?;
+      let op = self.resource.ops.update;
+      let body = Value::Object(body);
+      let answer = self.client.post(op, url, &body, Retry::Idempotent).await?;
+      answer.ok_or_else(missing)?;
+    }
+    let record = self.fetch(&id).await?.ok_or_else(missing)?;
+    (self.resource.to_user)(record)
+  }
+
+  pub async fn delete_user(&self, id: Value) -> Result<()> {
+    let noun = self.resource.noun;
+    if !self.flags.delete {
+      return Err(Error::new(code::NOT_ALLOWED, format!("Cannot delete existing {noun}")));
+    }
+    let id = string_argument(id, "id")?;
+    let missing = || Error::new(code::NOT_FOUND, format!("Cannot delete non-existing {noun}"));
+    self.fetch(&id).await?.ok_or_else(missing)?;
+    let segment = path_segment(&id).ok_or_else(missing)?;
+    let url = self.client.url(&format!("{}/{segment}/delete", self.resource.path), &[])?;
+    let op = self.resource.ops.delete;
+    let body = Value::Object(Map::new());
+    let answer = self.client.post(op, url, &body, Retry::Idempotent).await?;
+    answer.ok_or_else(missing)?;
+    Ok(())
+  }
+
+  /// The record with this id; `None` for a 404 or an id that cannot be a path segment.
+  async fn fetch(&self, id: &str) -> Result<Option<Map<String, Value>>> {
+    let Some(segment) = path_segment(id) else {
+      return Ok(None);
+    };
+    let op = self.resource.ops.fetch;
+    let url = self.client.url(&format!("{}/{segment}/fetch", self.resource.path), &[])?;
+    match self.client.get(op, url).await? {
+      Some(value) => record(op, value).map(Some),
+      None => Ok(None),
+    }
+  }
+
+  /// The first listed record that really carries this email: the API's filter is not trusted to
+  /// have been applied.
+  async fn find_by_email(&self, email: &str) -> Result<Option<Map<String, Value>>> {
+    if email.is_empty() {
+      return Ok(None);
+    }
+    let op = self.resource.ops.list;
+    let query = (self.resource.email_query)(email);
+    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let url = self.client.url(&format!("{}/list", self.resource.path), &pairs)?;
+    let Some(answer) = self.client.get(op, url).await? else {
+      return Ok(None);
+    };
+    let Some(Value::Array(items)) = answer.get("items") else {
+      return Err(invalid_response(op, "no `items` list in the answer"));
+    };
+    let wanted = email.to_lowercase();
+    for item in items {
+      let item = record(op, item.clone())?;
+      let carried = (self.resource.record_email)(&item).map(str::to_lowercase);
+      if carried.as_deref() == Some(wanted.as_str()) {
+        return Ok(Some(item));
+      }
+    }
+    Ok(None)
+  }
+}
+
+/// A record must be an object with a string `id`.
+fn record(op: &str, value: Value) -> Result<Map<String, Value>> {
+  match value {
+    Value::Object(map) if map.get("id").is_some_and(Value::is_string) => Ok(map),
+    _ => Err(invalid_response(op, "a record without a string `id`")),
+  }
+}
+
+fn invalid_response(op: &str, what: &str) -> Error {
+  Error::new(code::INVALID_RESPONSE, format!("{op}: unexpected answer from the API: {what}"))
+}
+
+fn string_argument(value: Value, name: &str) -> Result<String> {
+  match value {
+    Value::String(value) => Ok(value),
+    _ => Err(Error::invalid_argument(format!("`{name}` must be a string"))),
+  }
+}

@@ -1,0 +1,301 @@
+//! The ChatBotKit HTTP client: one connection pool for the whole process, a time limit on every
+//! request, retries where they are safe, and API errors mapped to `Error` with the API's code.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use serde_json::Value;
+
+use crate::error::{code, Error, Result};
+
+/// Where the API lives unless the `baseUrl` option says otherwise.
+pub const DEFAULT_BASE_URL: &str = "https://api.chatbotkit.com";
+/// Time limit for one request, connection to last byte (`timeout` option).
+pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+/// Retries after the first attempt (`retries` option), as the official SDK does.
+pub const DEFAULT_RETRIES: u32 = 3;
+/// Pause before a retry, doubled each time, unless the API sends `Retry-After`.
+const RETRY_DELAY: Duration = Duration::from_millis(250);
+/// The longest `Retry-After` we honour; a longer one fails the call instead of stalling sign-in.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Responses larger than this are refused rather than buffered.
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Characters kept as they are in a path segment; everything else is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+  .remove(b'-')
+  .remove(b'_')
+  .remove(b'.')
+  .remove(b'~');
+
+/// Encodes an id as exactly one URL path segment, or `None` when it cannot be one: empty, `.` and
+/// `..` would be resolved away by URL parsing and reach another route.
+pub fn path_segment(id: &str) -> Option<String> {
+  match id {
+    "" | "." | ".." => None,
+    _ => Some(utf8_percent_encode(id, SEGMENT).to_string()),
+  }
+}
+
+/// Which failures a request may be retried after.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+  /// Reads, updates and deletes: repeating them changes nothing.
+  Idempotent,
+  /// Creates: only when the request certainly did not reach the server (connection refused) or
+  /// the API refused it without acting (429, 503), so a retry never makes a second user.
+  Create,
+}
+
+pub struct ClientOptions {
+  pub base_url: Option<String>,
+  pub secret: String,
+  pub timeout_ms: u32,
+  pub retries: u32,
+}
+
+pub struct Client {
+  http: reqwest::Client,
+  base: String,
+  auth: HeaderValue,
+  timeout: Duration,
+  retries: u32,
+}
+
+/// The process-wide connection pool, shared by every adapter.
+fn pool() -> Result<reqwest::Client> {
+  static POOL: OnceLock<reqwest::Client> = OnceLock::new();
+  if let Some(client) = POOL.get() {
+    return Ok(client.clone());
+  }
+  let client = reqwest::Client::builder()
+    .user_agent(concat!("chatbotkit-nextauth-native/", env!("CARGO_PKG_VERSION")))
+    .pool_idle_timeout(Duration::from_secs(30))
+    .build()
+    .map_err(|err| Error::new(code::NETWORK_ERROR, format!("cannot start the HTTP client: {err}")))?;
+  Ok(POOL.get_or_init(|| client).clone())
+}
+
+impl Client {
+  pub fn new(options: ClientOptions) -> Result<Self> {
+    let base = options
+      .base_url
+      .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    let base = base.trim_end_matches('/').to_owned();
+    match Url::parse(&base) {
+      Ok(url) if matches!(url.scheme(), "http" | "https") && url.query().is_none() => {}
+      _ => {
+        return Err(Error::invalid_argument(
+          "option `baseUrl` must be an http(s) URL such as https://api.chatbotkit.com",
+        ))
+      }
+    }
+    let mut auth = HeaderValue::from_str(&format!("Bearer {}", options.secret)).map_err(|_| {
+      Error::invalid_argument("option `secret` contains characters that cannot be sent in a header")
+    })?;
+    auth.set_sensitive(true);
+    Ok(Self {
+      http: pool()?,
+      base,
+      auth,
+      timeout: Duration::from_millis(u64::from(options.timeout_ms)),
+      retries: options.retries,
+    })
+  }
+
+  /// `path` is relative to `/v1/`, with ids already passed through [`path_segment`].
+  pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url> {
+    let mut url = Url::parse(&format!("{}/v1/{path}", self.base))
+      .map_err(|_| Error::invalid_argument("cannot build the request URL"))?;
+    if !query.is_empty() {
+      url.query_pairs_mut().extend_pairs(query);
+    }
+    Ok(url)
+  }
+
+  /// GET; `Ok(None)` when the API answers 404.
+  pub async fn get(&self, operation: &'static str, url: Url) -> Result<Option<Value>> {
+    self
+      .send(operation, Method::GET, url, None, Retry::Idempotent)
+      .await
+  }
+
+  /// POST with a JSON body; `Ok(None)` when the API answers 404.
+  pub async fn post(
+    &self,
+    operation: &'static str,
+    url: Url,
+    body: &Value,
+    retry: Retry,
+  ) -> Result<Option<Value>> {
+    let body = serde_json::to_vec(body)
+      .map_err(|err| Error::invalid_argument(format!("{operation}: cannot encode the request: {err}")))?;
+    self
+      .send(operation, Method::POST, url, Some(body), retry)
+      .await
+  }
+
+  async fn send(
+    &self,
+    operation: &'static str,
+    method: Method,
+    url: Url,
+    body: Option<Vec<u8>>,
+    retry: Retry,
+  ) -> Result<Option<Value>> {
+    let mut attempt = 0;
+    loop {
+      let mut request = self
+        .http
+        .request(method.clone(), url.clone())
+        .header(AUTHORIZATION, self.auth.clone())
+        .timeout(self.timeout);
+      if let Some(body) = &body {
+        request = request
+          .header(reqwest::header::CONTENT_TYPE, "application/json")
+          .body(body.clone());
+      }
+      let outcome = match request.send().await {
+        Ok(response) => self.read(operation, response).await,
+        Err(err) => Attempt::Failed(self.transport_error(operation, &err), transport_retry(&err, retry)),
+      };
+      match outcome {
+        Attempt::Done(value) => return Ok(value),
+        Attempt::Failed(_, Some(delay)) if attempt < self.retries => {
+          tokio::time::sleep(delay.unwrap_or(RETRY_DELAY * 2u32.pow(attempt))).await;
+          attempt += 1;
+        }
+        Attempt::Failed(err, _) => return Err(err),
+      }
+    }
+  }
+
+  async fn read(&self, operation: &'static str, mut response: reqwest::Response) -> Attempt {
+    let status = response.status();
+    let retry_after = retry_after(&response);
+    let mut bytes = Vec::new();
+    loop {
+      match response.chunk().await {
+        Ok(Some(chunk)) => {
+          if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            let err = Error::new(
+              code::INVALID_RESPONSE,
+              format!("{operation}: the API response is larger than {MAX_BODY_BYTES} bytes"),
+            );
+            return Attempt::Failed(err, None);
+          }
+          bytes.extend_from_slice(&chunk);
+        }
+        Ok(None) => break,
+        Err(err) => {
+          let retry = (err.is_timeout() || err.is_body()).then_some(None);
+          return Attempt::Failed(self.transport_error(operation, &err), retry);
+        }
+      }
+    }
+    if status.is_success() {
+      return match serde_json::from_slice::<Value>(&bytes) {
+        Ok(value) => Attempt::Done(Some(value)),
+        Err(_) => Attempt::Failed(
+          Error::new(
+            code::INVALID_RESPONSE,
+            format!("{operation}: the API answered {status} with a body that is not JSON"),
+          ),
+          None,
+        ),
+      };
+    }
+    if status == StatusCode::NOT_FOUND {
+      return Attempt::Done(None);
+    }
+    let err = api_error(operation, status, &bytes);
+    let retry = match status.as_u16() {
+      429 | 503 => Some(retry_after),
+      500 | 502 | 504 => Some(None),
+      _ => None,
+    };
+    Attempt::Failed(err, retry)
+  }
+
+  fn transport_error(&self, operation: &'static str, err: &reqwest::Error) -> Error {
+    if err.is_timeout() {
+      return Error::new(
+        code::TIMEOUT,
+        format!(
+          "{operation}: no answer from {} within {} ms",
+          self.base,
+          self.timeout.as_millis()
+        ),
+      );
+    }
+    let mut reason = String::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+      reason = inner.to_string();
+      source = inner.source();
+    }
+    Error::new(
+      code::NETWORK_ERROR,
+      format!("{operation}: cannot reach {}: {reason}", self.base),
+    )
+  }
+}
+
+/// What one attempt came to: a result, or an error and — when a retry is allowed — the delay the
+/// server asked for (`Some(None)`: our own backoff).
+enum Attempt {
+  Done(Option<Value>),
+  Failed(Error, Option<Option<Duration>>),
+}
+
+/// Whether a request that failed before any response may be retried.
+fn transport_retry(err: &reqwest::Error, retry: Retry) -> Option<Option<Duration>> {
+  let never_reached_server = err.is_connect();
+  match retry {
+    Retry::Idempotent if never_reached_server || err.is_timeout() => Some(None),
+    Retry::Create if never_reached_server => Some(None),
+    _ => None,
+  }
+}
+
+/// `Retry-After` in seconds, capped; `None` when absent or not a number of seconds.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+  let seconds: u64 = response
+    .headers()
+    .get(RETRY_AFTER)?
+    .to_str()
+    .ok()?
+    .trim()
+    .parse()
+    .ok()?;
+  Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+}
+
+/// The API's `{ message, code }` error body as an `Error` naming the operation.
+fn api_error(operation: &'static str, status: StatusCode, body: &[u8]) -> Error {
+  #[derive(serde::Deserialize)]
+  struct ApiError {
+    message: Option<String>,
+    code: Option<String>,
+  }
+  let parsed = serde_json::from_slice::<ApiError>(body).ok();
+  let (message, api_code) = match parsed {
+    Some(ApiError { message, code }) => (message, code),
+    None => (None, None),
+  };
+  let message: String = message
+    .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned())
+    .chars()
+    .take(300)
+    .collect();
+  let api_code = api_code
+    .filter(|c| !c.is_empty() && c.len() <= 64)
+    .unwrap_or_else(|| format!("HTTP_{}", status.as_u16()));
+  Error::new(
+    api_code,
+    format!("{operation} failed: {message} (HTTP {})", status.as_u16()),
+  )
+}

@@ -1,0 +1,229 @@
+#![deny(clippy::all)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The napi exports, and nothing else: each one delegates to the module that holds the work.
+
+mod adapter;
+mod api;
+mod error;
+mod options;
+mod store;
+mod tokens;
+mod user;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Object, PromiseRaw};
+use napi::Env;
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::adapter::Adapter;
+use crate::api::{Client, Resource, PARTNER_USERS};
+use crate::error::{promise, Error};
+use crate::options::AdapterOptions;
+use crate::store::{JsStore, JsStoreFunctions, MemoryMap, SetOptions, Store};
+use crate::tokens::{Tokens, VerificationToken};
+
+#[napi_derive::module_init]
+fn init() {
+  // A panic becomes a rejected Promise; its message may quote data, so stderr gets only where.
+  std::panic::set_hook(Box::new(|info| {
+    let place = info
+      .location()
+      .map(|l| format!("{}:{}", l.file(), l.line()))
+      .unwrap_or_default();
+    eprintln!("@chatbotkit/nextauth: internal error at {place}; the call was rejected");
+  }));
+}
+
+/// Keeps values in this process's memory, each for its `px` milliseconds. Not for production: the
+/// values are lost on restart and not shared between instances.
+#[napi]
+pub struct MemoryStore {
+  map: Arc<MemoryMap>,
+}
+
+#[napi]
+impl MemoryStore {
+  #[napi(constructor, catch_unwind)]
+  #[allow(clippy::new_without_default)]
+  pub fn new() -> Self {
+    Self {
+      map: Arc::default(),
+    }
+  }
+
+  /// The value under `key`, or `null` when there is none or it has expired.
+  #[napi(catch_unwind, ts_return_type = "Promise<any>")]
+  pub fn get<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+    let map = self.map.clone();
+    promise(env, async move { Ok(map.get(&key)) })
+  }
+
+  /// Stores `value` under `key`; with `{ px }` it expires after that many milliseconds.
+  #[napi(catch_unwind, ts_args_type = "key: string, value: any, options?: { px?: number }")]
+  pub fn set<'env>(
+    &self,
+    env: &'env Env,
+    key: String,
+    value: Value,
+    options: Option<SetOptions>,
+  ) -> napi::Result<PromiseRaw<'env, ()>> {
+    let ttl = match options.and_then(|o| o.px) {
+      None => None,
+      Some(px) if px.is_finite() && px >= 0.0 => Some(Duration::from_millis(px as u64)),
+      Some(_) => {
+        return Err(Error::invalid_argument("`px` must be a number of milliseconds").throw(env))
+      }
+    };
+    let map = self.map.clone();
+    promise(env, async move {
+      map.set(key, value, ttl);
+      Ok(())
+    })
+  }
+
+  /// Removes the value under `key`.
+  #[napi(catch_unwind)]
+  pub fn del<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, ()>> {
+    let map = self.map.clone();
+    promise(env, async move {
+      map.del(&key);
+      Ok(())
+    })
+  }
+
+  /// Reads and removes the value under `key` in one step.
+  #[napi(catch_unwind, ts_return_type = "Promise<any>")]
+  pub fn getdel<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+    let map = self.map.clone();
+    promise(env, async move { Ok(map.take(&key)) })
+  }
+
+  /// How many entries the store holds (expired ones may count until they are swept).
+  #[napi(getter, catch_unwind)]
+  pub fn size(&self) -> u32 {
+    u32::try_from(self.map.len()).unwrap_or(u32::MAX)
+  }
+}
+
+/// The native half of `ChatBotKitPartnerAdapter` / `ChatBotKitContactAdapter`; the JS glue wraps
+/// it into NextAuth's adapter object. Inputs arrive with `Date`s already turned into epoch ms.
+#[napi]
+pub struct NativeAdapter {
+  inner: Arc<Adapter>,
+}
+
+#[napi]
+impl NativeAdapter {
+  /// An adapter whose tokens stay in a native `MemoryStore`: no call into JS.
+  #[napi(factory, catch_unwind)]
+  pub fn with_memory_store(
+    env: &Env,
+    kind: String,
+    options: Object,
+    store: &MemoryStore,
+  ) -> napi::Result<Self> {
+    let map = store.map.clone();
+    Self::build(env, &kind, &options, |_| Store::Memory(map))
+  }
+
+  /// An adapter whose tokens live in a JS store (functions normalised by the glue).
+  #[napi(factory, catch_unwind)]
+  pub fn with_js_store(
+    env: &Env,
+    kind: String,
+    options: Object,
+    store: JsStoreFunctions,
+  ) -> napi::Result<Self> {
+    Self::build(env, &kind, &options, |options| {
+      let timeout = Duration::from_millis(u64::from(options.client.timeout_ms));
+      Store::Js(Arc::new(JsStore::new(store, timeout)))
+    })
+  }
+
+  fn build(
+    env: &Env,
+    kind: &str,
+    options: &Object,
+    store: impl FnOnce(&AdapterOptions) -> Store,
+  ) -> napi::Result<Self> {
+    let built = resource(kind).and_then(|resource| {
+      let options = AdapterOptions::read(resource, options)?;
+      let tokens = Tokens::new(store(&options));
+      let client = Client::new(options.client)?;
+      Ok(Adapter::new(resource, client, options.flags, tokens))
+    });
+    match built {
+      Ok(adapter) => Ok(Self {
+        inner: Arc::new(adapter),
+      }),
+      Err(err) => Err(err.throw(env)),
+    }
+  }
+
+  #[napi(catch_unwind, ts_args_type = "id: string", ts_return_type = "Promise<Record<string, any> | null>")]
+  pub fn get_user<'env>(&self, env: &'env Env, id: Value) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+    let adapter = self.inner.clone();
+    promise(env, async move { adapter.get_user(id).await })
+  }
+
+  #[napi(catch_unwind, ts_args_type = "email: string", ts_return_type = "Promise<Record<string, any> | null>")]
+  pub fn get_user_by_email<'env>(
+    &self,
+    env: &'env Env,
+    email: Value,
+  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+    let adapter = self.inner.clone();
+    promise(env, async move { adapter.get_user_by_email(email).await })
+  }
+
+  #[napi(catch_unwind, ts_args_type = "user: Record<string, any>", ts_return_type = "Promise<Record<string, any>>")]
+  pub fn create_user<'env>(&self, env: &'env Env, user: Value) -> napi::Result<PromiseRaw<'env, Value>> {
+    let adapter = self.inner.clone();
+    promise(env, async move { adapter.create_user(user).await })
+  }
+
+  #[napi(catch_unwind, ts_args_type = "user: Record<string, any>", ts_return_type = "Promise<Record<string, any>>")]
+  pub fn update_user<'env>(&self, env: &'env Env, user: Value) -> napi::Result<PromiseRaw<'env, Value>> {
+    let adapter = self.inner.clone();
+    promise(env, async move { adapter.update_user(user).await })
+  }
+
+  #[napi(catch_unwind, ts_args_type = "id: string")]
+  pub fn delete_user<'env>(&self, env: &'env Env, id: Value) -> napi::Result<PromiseRaw<'env, ()>> {
+    let adapter = self.inner.clone();
+    promise(env, async move { adapter.delete_user(id).await })
+  }
+
+  #[napi(
+    catch_unwind,
+    ts_args_type = "token: { identifier: string, token: string, expires: number }"
+  )]
+  pub fn create_verification_token<'env>(
+    &self,
+    env: &'env Env,
+    token: Value,
+  ) -> napi::Result<PromiseRaw<'env, VerificationToken>> {
+    let adapter = self.inner.clone();
+    promise(env, async move { adapter.tokens.create(token).await })
+  }
+
+  #[napi(catch_unwind, ts_args_type = "params: { identifier: string, token: string }")]
+  pub fn use_verification_token<'env>(
+    &self,
+    env: &'env Env,
+    params: Value,
+  ) -> napi::Result<PromiseRaw<'env, Option<VerificationToken>>> {
+    let adapter = self.inner.clone();
+    promise(env, async move { adapter.tokens.consume(params).await })
+  }
+}
+
+fn resource(kind: &str) -> Result<&'static Resource, Error> {
+  match kind {
+    "partner" => Ok(&PARTNER_USERS),
+    _ => Err(Error::invalid_argument(format!("unknown adapter kind `{kind}`"))),
+  }
+}

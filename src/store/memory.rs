@@ -1,0 +1,83 @@
+//! The in-process store: a map whose entries vanish after their time-to-live, shared safely
+//! between threads. Expired entries are never returned, and are swept as the map grows.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Writes between two sweeps of expired entries, at the least (a sweep also waits for the map to
+/// have grown by half, so its cost stays constant per write).
+const SWEEP_EVERY: usize = 1024;
+
+#[derive(Default)]
+pub struct MemoryMap {
+  state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+  entries: HashMap<String, Entry>,
+  writes_since_sweep: usize,
+}
+
+struct Entry {
+  value: Value,
+  expires_at: Option<Instant>,
+}
+
+impl Entry {
+  fn is_live(&self, now: Instant) -> bool {
+    self.expires_at.is_none_or(|at| at > now)
+  }
+}
+
+impl MemoryMap {
+  fn state(&self) -> MutexGuard<'_, State> {
+    // A panic while holding the lock cannot leave the map half-written (every change is one
+    // HashMap call), so a poisoned lock is still good to use.
+    self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+  }
+
+  pub fn get(&self, key: &str) -> Option<Value> {
+    let mut state = self.state();
+    let now = Instant::now();
+    match state.entries.get(key) {
+      Some(entry) if entry.is_live(now) => Some(entry.value.clone()),
+      Some(_) => {
+        state.entries.remove(key);
+        None
+      }
+      None => None,
+    }
+  }
+
+  /// Stores `value`; with a `ttl` it is gone once that much time has passed.
+  pub fn set(&self, key: String, value: Value, ttl: Option<Duration>) {
+    let now = Instant::now();
+    let expires_at = ttl.and_then(|ttl| now.checked_add(ttl));
+    let mut state = self.state();
+    state.entries.insert(key, Entry { value, expires_at });
+    state.writes_since_sweep += 1;
+    if state.writes_since_sweep >= SWEEP_EVERY.max(state.entries.len() / 2) {
+      state.entries.retain(|_, entry| entry.is_live(now));
+      state.writes_since_sweep = 0;
+    }
+  }
+
+  pub fn del(&self, key: &str) {
+    self.state().entries.remove(key);
+  }
+
+  /// Removes the entry and returns it if it was live: one step under one lock, so among
+  /// concurrent callers exactly one gets the value.
+  pub fn take(&self, key: &str) -> Option<Value> {
+    let entry = self.state().entries.remove(key)?;
+    entry.is_live(Instant::now()).then_some(entry.value)
+  }
+
+  pub fn len(&self) -> usize {
+    self.state().entries.len()
+  }
+}

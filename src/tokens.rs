@@ -1,0 +1,146 @@
+//! The verification-code rules, written once for every store: a code is bound to the identifier
+//! it was issued for, is used at most once (in one step where the store allows it), and is refused
+//! once expired, whatever the store does with its time-to-live.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use napi_derive::napi;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Prefix of the store keys that hold codes.
+pub const KEY_PREFIX: &str = "verificationToken:";
+
+/// NextAuth's verification token; `expires` is epoch ms (the JS glue makes it a `Date`).
+#[napi(object)]
+pub struct VerificationToken {
+  pub identifier: String,
+  pub token: String,
+  pub expires: f64,
+}
+
+pub struct Tokens {
+  store: Store,
+}
+
+impl Tokens {
+  pub fn new(store: Store) -> Self {
+    Self { store }
+  }
+
+  /// Stores `{ identifier, token, expires }` until `expires`.
+  pub async fn create(&self, input: Value) -> Result<VerificationToken> {
+    let mut input = object(input, "createVerificationToken")?;
+    let identifier = take_string(&mut input, "identifier")?;
+    let token = take_string(&mut input, "token")?;
+    let expires = match input.get("expires").and_then(Value::as_f64) {
+      Some(ms) if ms.is_finite() => ms,
+      _ => {
+        return Err(Error::invalid_argument(
+          "`expires` must be a valid Date",
+        ))
+      }
+    };
+    let ttl = expires - now_ms();
+    if ttl >= 1.0 {
+      let record = json!({ "identifier": identifier, "expires": expires });
+      let ttl = Duration::from_millis(ttl as u64);
+      self.store.put(key(&identifier, &token), record, ttl).await?;
+    }
+    Ok(VerificationToken {
+      identifier,
+      token,
+      expires,
+    })
+  }
+
+  /// Consumes the code: the token when it was issued for this identifier and has not expired or
+  /// been used, else `None`.
+  pub async fn consume(&self, input: Value) -> Result<Option<VerificationToken>> {
+    let mut input = object(input, "useVerificationToken")?;
+    let identifier = take_string(&mut input, "identifier")?;
+    let token = take_string(&mut input, "token")?;
+    let Some(record) = self.store.take(key(&identifier, &token)).await? else {
+      return Ok(None);
+    };
+    let Some(expires) = stored_expiry(&record, &identifier) else {
+      return Ok(None);
+    };
+    if expires <= now_ms() {
+      return Ok(None);
+    }
+    Ok(Some(VerificationToken {
+      identifier,
+      token,
+      expires,
+    }))
+  }
+}
+
+/// The store key of a code: a hash of identifier and code, so the key binds the code to its
+/// identifier and a look at the store (or its logs) never shows a code.
+fn key(identifier: &str, token: &str) -> String {
+  let mut hash = Sha256::new();
+  hash.update((identifier.len() as u64).to_le_bytes());
+  hash.update(identifier.as_bytes());
+  hash.update(token.as_bytes());
+  let digest = hash.finalize();
+  let mut key = String::with_capacity(KEY_PREFIX.len() + 64);
+  key.push_str(KEY_PREFIX);
+  for byte in digest {
+    key.push(char::from(HEX[usize::from(byte >> 4)]));
+    key.push(char::from(HEX[usize::from(byte & 0xf)]));
+  }
+  key
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// The expiry of a stored record, if it is one of ours for this identifier. Stores that serialise
+/// values may hand the record back as a JSON string, or the number as a string.
+fn stored_expiry(record: &Value, identifier: &str) -> Option<f64> {
+  let parsed;
+  let record = match record {
+    Value::String(text) => {
+      parsed = serde_json::from_str::<Value>(text).ok()?;
+      &parsed
+    }
+    other => other,
+  };
+  if record.get("identifier")?.as_str()? != identifier {
+    return None;
+  }
+  match record.get("expires")? {
+    Value::Number(ms) => ms.as_f64(),
+    Value::String(ms) => ms.parse().ok(),
+    _ => None,
+  }
+}
+
+fn now_ms() -> f64 {
+  SystemTime::now()
+    .duration_since(UNIX_EPOCH)
+    .map(|elapsed| elapsed.as_millis() as f64)
+    .unwrap_or(0.0)
+}
+
+fn object(value: Value, method: &str) -> Result<Map<String, Value>> {
+  match value {
+    Value::Object(map) => Ok(map),
+    _ => Err(Error::invalid_argument(format!(
+      "{method} takes an object with `identifier` and `token`"
+    ))),
+  }
+}
+
+fn take_string(map: &mut Map<String, Value>, name: &str) -> Result<String> {
+  match map.remove(name) {
+    Some(Value::String(value)) if !value.is_empty() => Ok(value),
+    _ => Err(Error::invalid_argument(format!(
+      "`{name}` must be a non-empty string"
+    ))),
+  }
+}
