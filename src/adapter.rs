@@ -62,18 +62,30 @@ impl Adapter {
   pub async fn create_user(&self, user: Value) -> Result<Value> {
     let noun = self.resource.noun;
     if !self.flags.create {
-      return Err(Error::new(code::NOT_ALLOWED, format!("Cannot create new {noun}")));
+      return Err(Error::new(
+        code::NOT_ALLOWED,
+        format!("Cannot create new {noun}"),
+      ));
     }
     let patch = UserPatch::parse(user)?;
     let email = match &patch.email {
       Field::Set(email) if !email.is_empty() => email.clone(),
-      _ => return Err(Error::invalid_argument("`user.email` is required to create a user")),
+      _ => {
+        return Err(Error::invalid_argument(
+          "`user.email` is required to create a user",
+        ))
+      }
     };
     if self.find_by_email(&email).await?.is_some() {
-      return Err(Error::new(code::DUPLICATE, format!("Cannot create duplicate {noun}")));
+      return Err(Error::new(
+        code::DUPLICATE,
+        format!("Cannot create duplicate {noun}"),
+      ));
     }
     let ops = &self.resource.ops;
-    let url = self.client.url(&format!("{}/create", self.resource.path), &[])?;
+    let url = self
+      .client
+      .url(&format!("{}/create", self.resource.path), &[])?;
     let body = (self.resource.create_body)(&email, &patch);
     let created = self
       .client
@@ -96,18 +108,28 @@ impl Adapter {
   pub async fn update_user(&self, user: Value) -> Result<Value> {
     let noun = self.resource.noun;
     if !self.flags.update {
-      return Err(Error::new(code::NOT_ALLOWED, format!("Cannot update existing {noun}")));
+      return Err(Error::new(
+        code::NOT_ALLOWED,
+        format!("Cannot update existing {noun}"),
+      ));
     }
     let patch = UserPatch::parse(user)?;
     let id = patch
       .id
       .clone()
       .ok_or_else(|| Error::invalid_argument("`user.id` is required to update a user"))?;
-    let missing = || Error::new(code::NOT_FOUND, format!("Cannot update non-existing {noun}"));
+    let missing = || {
+      Error::new(
+        code::NOT_FOUND,
+        format!("Cannot update non-existing {noun}"),
+      )
+    };
     let segment = path_segment(&id).ok_or_else(missing)?;
     let body = (self.resource.update_body)(&patch);
     if !body.is_empty() {
-      let url = self.client.url(&format!("{}/{segment}/update", self.resource.path), &[])?;
+      let url = self
+        .client
+        .url(&format!("{}/{segment}/update", self.resource.path), &[])?;
       let op = self.resource.ops.update;
       let body = Value::Object(body);
       let answer = self.client.post(op, url, &body, Retry::Idempotent).await?;
@@ -120,13 +142,23 @@ impl Adapter {
   pub async fn delete_user(&self, id: Value) -> Result<()> {
     let noun = self.resource.noun;
     if !self.flags.delete {
-      return Err(Error::new(code::NOT_ALLOWED, format!("Cannot delete existing {noun}")));
+      return Err(Error::new(
+        code::NOT_ALLOWED,
+        format!("Cannot delete existing {noun}"),
+      ));
     }
     let id = string_argument(id, "id")?;
-    let missing = || Error::new(code::NOT_FOUND, format!("Cannot delete non-existing {noun}"));
+    let missing = || {
+      Error::new(
+        code::NOT_FOUND,
+        format!("Cannot delete non-existing {noun}"),
+      )
+    };
     self.fetch(&id).await?.ok_or_else(missing)?;
     let segment = path_segment(&id).ok_or_else(missing)?;
-    let url = self.client.url(&format!("{}/{segment}/delete", self.resource.path), &[])?;
+    let url = self
+      .client
+      .url(&format!("{}/{segment}/delete", self.resource.path), &[])?;
     let op = self.resource.ops.delete;
     let body = Value::Object(Map::new());
     let answer = self.client.post(op, url, &body, Retry::Idempotent).await?;
@@ -140,7 +172,9 @@ impl Adapter {
       return Ok(None);
     };
     let op = self.resource.ops.fetch;
-    let url = self.client.url(&format!("{}/{segment}/fetch", self.resource.path), &[])?;
+    let url = self
+      .client
+      .url(&format!("{}/{segment}/fetch", self.resource.path), &[])?;
     match self.client.get(op, url).await? {
       Some(value) => record(op, value).map(Some),
       None => Ok(None),
@@ -156,7 +190,9 @@ impl Adapter {
     let op = self.resource.ops.list;
     let query = (self.resource.email_query)(email);
     let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let url = self.client.url(&format!("{}/list", self.resource.path), &pairs)?;
+    let url = self
+      .client
+      .url(&format!("{}/list", self.resource.path), &pairs)?;
     let Some(answer) = self.client.get(op, url).await? else {
       return Ok(None);
     };
@@ -184,12 +220,17 @@ fn record(op: &str, value: Value) -> Result<Map<String, Value>> {
 }
 
 fn invalid_response(op: &str, what: &str) -> Error {
-  Error::new(code::INVALID_RESPONSE, format!("{op}: unexpected answer from the API: {what}"))
+  Error::new(
+    code::INVALID_RESPONSE,
+    format!("{op}: unexpected answer from the API: {what}"),
+  )
 }
 
 fn string_argument(value: Value, name: &str) -> Result<String> {
   match value {
     Value::String(value) => Ok(value),
-    _ => Err(Error::invalid_argument(format!("`{name}` must be a string"))),
+    _ => Err(Error::invalid_argument(format!(
+      "`{name}` must be a string"
+    ))),
   }
 }

@@ -56,13 +56,20 @@ impl MemoryStore {
 
   /// The value under `key`, or `null` when there is none or it has expired.
   #[napi(catch_unwind, ts_return_type = "Promise<any>")]
-  pub fn get<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+  pub fn get<'env>(
+    &self,
+    env: &'env Env,
+    key: String,
+  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
     let map = self.map.clone();
     promise(env, async move { Ok(map.get(&key)) })
   }
 
   /// Stores `value` under `key`; with `{ px }` it expires after that many milliseconds.
-  #[napi(catch_unwind, ts_args_type = "key: string, value: any, options?: { px?: number }")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "key: string, value: any, options?: { px?: number }"
+  )]
   pub fn set<'env>(
     &self,
     env: &'env Env,
@@ -96,7 +103,11 @@ impl MemoryStore {
 
   /// Reads and removes the value under `key` in one step.
   #[napi(catch_unwind, ts_return_type = "Promise<any>")]
-  pub fn getdel<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+  pub fn getdel<'env>(
+    &self,
+    env: &'env Env,
+    key: String,
+  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
     let map = self.map.clone();
     promise(env, async move { Ok(map.take(&key)) })
   }
@@ -163,13 +174,25 @@ impl NativeAdapter {
     }
   }
 
-  #[napi(catch_unwind, ts_args_type = "id: string", ts_return_type = "Promise<Record<string, any> | null>")]
-  pub fn get_user<'env>(&self, env: &'env Env, id: Value) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "id: string",
+    ts_return_type = "Promise<Record<string, any> | null>"
+  )]
+  pub fn get_user<'env>(
+    &self,
+    env: &'env Env,
+    id: Value,
+  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
     let adapter = self.inner.clone();
     promise(env, async move { adapter.get_user(id).await })
   }
 
-  #[napi(catch_unwind, ts_args_type = "email: string", ts_return_type = "Promise<Record<string, any> | null>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "email: string",
+    ts_return_type = "Promise<Record<string, any> | null>"
+  )]
   pub fn get_user_by_email<'env>(
     &self,
     env: &'env Env,
@@ -179,14 +202,30 @@ impl NativeAdapter {
     promise(env, async move { adapter.get_user_by_email(email).await })
   }
 
-  #[napi(catch_unwind, ts_args_type = "user: Record<string, any>", ts_return_type = "Promise<Record<string, any>>")]
-  pub fn create_user<'env>(&self, env: &'env Env, user: Value) -> napi::Result<PromiseRaw<'env, Value>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "user: Record<string, any>",
+    ts_return_type = "Promise<Record<string, any>>"
+  )]
+  pub fn create_user<'env>(
+    &self,
+    env: &'env Env,
+    user: Value,
+  ) -> napi::Result<PromiseRaw<'env, Value>> {
     let adapter = self.inner.clone();
     promise(env, async move { adapter.create_user(user).await })
   }
 
-  #[napi(catch_unwind, ts_args_type = "user: Record<string, any>", ts_return_type = "Promise<Record<string, any>>")]
-  pub fn update_user<'env>(&self, env: &'env Env, user: Value) -> napi::Result<PromiseRaw<'env, Value>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "user: Record<string, any>",
+    ts_return_type = "Promise<Record<string, any>>"
+  )]
+  pub fn update_user<'env>(
+    &self,
+    env: &'env Env,
+    user: Value,
+  ) -> napi::Result<PromiseRaw<'env, Value>> {
     let adapter = self.inner.clone();
     promise(env, async move { adapter.update_user(user).await })
   }
@@ -210,7 +249,10 @@ impl NativeAdapter {
     promise(env, async move { adapter.tokens.create(token).await })
   }
 
-  #[napi(catch_unwind, ts_args_type = "params: { identifier: string, token: string }")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "params: { identifier: string, token: string }"
+  )]
   pub fn use_verification_token<'env>(
     &self,
     env: &'env Env,
@@ -224,6 +266,8 @@ impl NativeAdapter {
 fn resource(kind: &str) -> Result<&'static Resource, Error> {
   match kind {
     "partner" => Ok(&PARTNER_USERS),
-    _ => Err(Error::invalid_argument(format!("unknown adapter kind `{kind}`"))),
+    _ => Err(Error::invalid_argument(format!(
+      "unknown adapter kind `{kind}`"
+    ))),
   }
 }

@@ -94,7 +94,9 @@ impl Reader<'_, '_> {
     let range = format!("a whole number from {min} to {max}");
     match self.get::<f64>(name, ValueType::Number, &range)? {
       None => Ok(None),
-      Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(max) => Ok(Some(n as u32)),
+      Some(n) if n.fract() == 0.0 && n >= f64::from(min) && n <= f64::from(max) => {
+        Ok(Some(n as u32))
+      }
       Some(_) => Err(self.error(name, &format!("must be {range}"))),
     }
   }

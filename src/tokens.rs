@@ -38,17 +38,16 @@ impl Tokens {
     let token = take_string(&mut input, "token")?;
     let expires = match input.get("expires").and_then(Value::as_f64) {
       Some(ms) if ms.is_finite() => ms,
-      _ => {
-        return Err(Error::invalid_argument(
-          "`expires` must be a valid Date",
-        ))
-      }
+      _ => return Err(Error::invalid_argument("`expires` must be a valid Date")),
     };
     let ttl = expires - now_ms();
     if ttl >= 1.0 {
       let record = json!({ "identifier": identifier, "expires": expires });
       let ttl = Duration::from_millis(ttl as u64);
-      self.store.put(key(&identifier, &token), record, ttl).await?;
+      self
+        .store
+        .put(key(&identifier, &token), record, ttl)
+        .await?;
     }
     Ok(VerificationToken {
       identifier,

@@ -22,8 +22,6 @@ pub struct UserPatch {
   pub name: Field,
   pub image: Field,
   pub email: Field,
-  /// `emailVerified` as epoch ms (the JS glue turns the `Date` into a number); `Some(None)` for `null`.
-  pub email_verified: Option<Option<f64>>,
 }
 
 impl UserPatch {
@@ -37,22 +35,11 @@ impl UserPatch {
       Some(Value::String(id)) => Some(id.clone()),
       Some(_) => return Err(Error::invalid_argument("`user.id` must be a string")),
     };
-    let email_verified = match map.get("emailVerified") {
-      None => None,
-      Some(Value::Null) => Some(None),
-      Some(Value::Number(ms)) => Some(ms.as_f64()),
-      Some(_) => {
-        return Err(Error::invalid_argument(
-          "`user.emailVerified` must be a Date or null",
-        ))
-      }
-    };
     Ok(Self {
       id,
       name: field(&map, "name")?,
       image: field(&map, "image")?,
       email: field(&map, "email")?,
-      email_verified,
     })
   }
 }

@@ -72,10 +72,18 @@ fn pool() -> Result<reqwest::Client> {
     return Ok(client.clone());
   }
   let client = reqwest::Client::builder()
-    .user_agent(concat!("chatbotkit-nextauth-native/", env!("CARGO_PKG_VERSION")))
+    .user_agent(concat!(
+      "chatbotkit-nextauth-native/",
+      env!("CARGO_PKG_VERSION")
+    ))
     .pool_idle_timeout(Duration::from_secs(30))
     .build()
-    .map_err(|err| Error::new(code::NETWORK_ERROR, format!("cannot start the HTTP client: {err}")))?;
+    .map_err(|err| {
+      Error::new(
+        code::NETWORK_ERROR,
+        format!("cannot start the HTTP client: {err}"),
+      )
+    })?;
   Ok(POOL.get_or_init(|| client).clone())
 }
 
@@ -131,8 +139,9 @@ impl Client {
     body: &Value,
     retry: Retry,
   ) -> Result<Option<Value>> {
-    let body = serde_json::to_vec(body)
-      .map_err(|err| Error::invalid_argument(format!("{operation}: cannot encode the request: {err}")))?;
+    let body = serde_json::to_vec(body).map_err(|err| {
+      Error::invalid_argument(format!("{operation}: cannot encode the request: {err}"))
+    })?;
     self
       .send(operation, Method::POST, url, Some(body), retry)
       .await
@@ -160,7 +169,10 @@ impl Client {
       }
       let outcome = match request.send().await {
         Ok(response) => self.read(operation, response).await,
-        Err(err) => Attempt::Failed(self.transport_error(operation, &err), transport_retry(&err, retry)),
+        Err(err) => Attempt::Failed(
+          self.transport_error(operation, &err),
+          transport_retry(&err, retry),
+        ),
       };
       match outcome {
         Attempt::Done(value) => return Ok(value),

@@ -50,7 +50,10 @@ impl JsStore {
     let options = SetOptions {
       px: Some(ttl.as_millis() as f64),
     };
-    let call = self.functions.set.call_async_catch((key, value, options).into());
+    let call = self
+      .functions
+      .set
+      .call_async_catch((key, value, options).into());
     self.bounded("set", async { call.await?.await }).await
   }
 

@@ -37,7 +37,10 @@ impl MemoryMap {
   fn state(&self) -> MutexGuard<'_, State> {
     // A panic while holding the lock cannot leave the map half-written (every change is one
     // HashMap call), so a poisoned lock is still good to use.
-    self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    self
+      .state
+      .lock()
+      .unwrap_or_else(|poisoned| poisoned.into_inner())
   }
 
   pub fn get(&self, key: &str) -> Option<Value> {

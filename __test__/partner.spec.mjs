@@ -1,0 +1,262 @@
+// The Partner adapter, method by method, against the fake ChatBotKit API: flags on and off,
+// null when absent, the original's error messages, real Dates, and calls detached from the object.
+import test from 'ava'
+
+import { ChatBotKitPartnerAdapter, MemoryStore } from '@chatbotkit/nextauth'
+
+import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
+
+const ANN = { email: 'ann@example.com', name: 'Ann', image: 'https://img.example/ann.png' }
+
+async function setup(t, options = {}, fakeOptions = {}) {
+  const api = await startFakeApi({ seed: { 'partner/user': [ANN] }, ...fakeOptions })
+  t.teardown(() => api.close())
+  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: api.url, ...options })
+  return { api, adapter, users: api.data['partner/user'] }
+}
+
+test('is called without new and returns all 14 NextAuth v4 methods', async (t) => {
+  const { adapter } = await setup(t)
+  const methods = [
+    'createUser', 'getUser', 'getUserByEmail', 'getUserByAccount', 'updateUser', 'deleteUser', 'linkAccount',
+    'unlinkAccount', 'createSession', 'getSessionAndUser', 'updateSession', 'deleteSession',
+    'createVerificationToken', 'useVerificationToken',
+  ]
+  t.deepEqual(Object.keys(adapter).sort(), [...methods].sort())
+  for (const method of methods) t.is(typeof adapter[method], 'function', method)
+})
+
+test('getUser returns every API field, the email and emailVerified as a Date', async (t) => {
+  const { adapter, users } = await setup(t)
+  const stored = users.get('usr_1')
+  const user = await adapter.getUser('usr_1')
+  t.like(user, { id: 'usr_1', email: ANN.email, name: ANN.name, image: ANN.image, createdAt: stored.createdAt, meta: {} })
+  t.true(user.emailVerified instanceof Date)
+  t.is(user.emailVerified.getTime(), stored.createdAt)
+})
+
+test('getUser is null for an unknown id, and for ids that are not one path segment', async (t) => {
+  const { adapter, api } = await setup(t)
+  t.is(await adapter.getUser('usr_404'), null)
+  t.is(await adapter.getUser('..'), null)
+  t.is(await adapter.getUser('.'), null)
+  t.is(await adapter.getUser('usr_1/../usr_1'), null)
+  const paths = api.exchanges.map((e) => e.rawPath)
+  t.true(paths.includes('/v1/partner/user/usr_1%2F..%2Fusr_1/fetch'))
+})
+
+test('getUserByEmail finds the user, and is null for an unknown email', async (t) => {
+  const { adapter } = await setup(t)
+  t.like(await adapter.getUserByEmail(ANN.email), { id: 'usr_1', email: ANN.email })
+  t.is(await adapter.getUserByEmail('nobody@example.com'), null)
+})
+
+test('getUserByEmail is null when the API answers with a user carrying another email', async (t) => {
+  const { adapter } = await setup(t, {}, {
+    fault: ({ path }) =>
+      path.endsWith('/list') ? { status: 200, body: { items: [{ id: 'usr_9', email: 'eve@example.com', createdAt: 1, updatedAt: 1 }], cursor: '' } } : undefined,
+  })
+  t.is(await adapter.getUserByEmail(ANN.email), null)
+})
+
+test('getUserByEmail matches the email case-insensitively', async (t) => {
+  const { adapter } = await setup(t, {}, {
+    fault: ({ path }) =>
+      path.endsWith('/list') ? { status: 200, body: { items: [{ id: 'usr_9', email: 'Ann@Example.COM', createdAt: 1, updatedAt: 1 }], cursor: '' } } : undefined,
+  })
+  t.like(await adapter.getUserByEmail('ann@example.com'), { id: 'usr_9' })
+})
+
+test('createUser refuses unless autoCreateUser is on', async (t) => {
+  const { adapter, users } = await setup(t)
+  const error = await t.throwsAsync(adapter.createUser({ email: 'bob@example.com', emailVerified: new Date() }))
+  t.is(error.message, 'Cannot create new user')
+  t.is(users.size, 1)
+})
+
+test('createUser creates the partner user with name, image and email, then returns it fetched', async (t) => {
+  const { adapter, users, api } = await setup(t, { autoCreateUser: true })
+  const user = await adapter.createUser({ email: 'bob@example.com', name: 'Bob', image: 'https://img.example/bob.png', emailVerified: new Date() })
+  t.like(user, { email: 'bob@example.com', name: 'Bob', image: 'https://img.example/bob.png' })
+  t.true(user.emailVerified instanceof Date)
+  t.like(users.get(user.id), { email: 'bob@example.com', name: 'Bob', image: 'https://img.example/bob.png' })
+  const create = api.exchanges.find((e) => e.path === '/v1/partner/user/create')
+  t.deepEqual(create.body, { email: 'bob@example.com', name: 'Bob', image: 'https://img.example/bob.png' })
+})
+
+test('createUser refuses a duplicate email', async (t) => {
+  const { adapter, users } = await setup(t, { autoCreateUser: true })
+  const error = await t.throwsAsync(adapter.createUser({ email: ANN.email }))
+  t.is(error.message, 'Cannot create duplicate user')
+  t.is(error.code, 'DUPLICATE')
+  t.is(users.size, 1)
+})
+
+test('createUser without an email is a clear error', async (t) => {
+  const { adapter } = await setup(t, { autoCreateUser: true })
+  const error = await t.throwsAsync(adapter.createUser({ name: 'No Mail' }))
+  t.is(error.code, 'INVALID_ARGUMENT')
+  t.regex(error.message, /email/)
+})
+
+test('updateUser refuses when autoUpdateUser is off', async (t) => {
+  const { adapter } = await setup(t, { autoUpdateUser: false })
+  const error = await t.throwsAsync(adapter.updateUser({ id: 'usr_1', name: 'Changed' }))
+  t.is(error.message, 'Cannot update existing user')
+})
+
+test('updateUser after sign-in ({ id, emailVerified }) keeps the name and image', async (t) => {
+  const { adapter, users, api } = await setup(t)
+  const user = await adapter.updateUser({ id: 'usr_1', emailVerified: new Date() })
+  t.like(user, { id: 'usr_1', name: ANN.name, image: ANN.image, email: ANN.email })
+  t.like(users.get('usr_1'), { name: ANN.name, image: ANN.image, email: ANN.email })
+  t.false(api.exchanges.some((e) => e.path.endsWith('/update')), 'nothing to change, so no update request')
+})
+
+test('updateUser changes only the fields it is given', async (t) => {
+  const { adapter, users, api } = await setup(t)
+  const user = await adapter.updateUser({ id: 'usr_1', name: 'Ann Smith' })
+  t.like(user, { name: 'Ann Smith', image: ANN.image })
+  t.like(users.get('usr_1'), { name: 'Ann Smith', image: ANN.image, email: ANN.email })
+  t.deepEqual(api.exchanges.find((e) => e.path.endsWith('/update')).body, { name: 'Ann Smith' })
+})
+
+test('updateUser of an unknown user is NOT_FOUND', async (t) => {
+  const { adapter } = await setup(t)
+  const error = await t.throwsAsync(adapter.updateUser({ id: 'usr_404', name: 'X' }))
+  t.is(error.code, 'NOT_FOUND')
+})
+
+test('deleteUser refuses unless autoDeleteUser is on', async (t) => {
+  const { adapter, users } = await setup(t)
+  const error = await t.throwsAsync(adapter.deleteUser('usr_1'))
+  t.is(error.message, 'Cannot delete existing user')
+  t.true(users.has('usr_1'))
+})
+
+test('deleteUser deletes, and refuses a user that does not exist', async (t) => {
+  const { adapter, users } = await setup(t, { autoDeleteUser: true })
+  t.is(await adapter.deleteUser('usr_1'), undefined)
+  t.false(users.has('usr_1'))
+  const error = await t.throwsAsync(adapter.deleteUser('usr_1'))
+  t.is(error.message, 'Cannot delete non-existing user')
+})
+
+test('account methods reject with "Account linking not supported"', async (t) => {
+  const { adapter } = await setup(t)
+  for (const method of ['getUserByAccount', 'linkAccount', 'unlinkAccount']) {
+    const error = await t.throwsAsync(adapter[method]({}))
+    t.is(error.message, 'Account linking not supported', method)
+  }
+})
+
+test('session methods reject with "Database strategy not supported"', async (t) => {
+  const { adapter } = await setup(t)
+  for (const method of ['createSession', 'getSessionAndUser', 'updateSession', 'deleteSession']) {
+    const error = await t.throwsAsync(adapter[method]({}))
+    t.is(error.message, 'Database strategy not supported', method)
+  }
+})
+
+test('methods work detached from the adapter object, as NextAuth calls them', async (t) => {
+  const { adapter } = await setup(t, { autoCreateUser: true })
+  const { getUser, getUserByEmail, createUser, updateUser, createVerificationToken, useVerificationToken } = adapter
+  t.like(await getUser('usr_1'), { id: 'usr_1' })
+  t.like(await getUserByEmail(ANN.email), { id: 'usr_1' })
+  t.like(await createUser({ email: 'cat@example.com' }), { email: 'cat@example.com' })
+  t.like(await updateUser.call(undefined, { id: 'usr_1', name: 'A' }), { name: 'A' })
+  const expires = new Date(Date.now() + 60_000)
+  await createVerificationToken({ identifier: ANN.email, token: 'abc123', expires })
+  const used = await useVerificationToken({ identifier: ANN.email, token: 'abc123' })
+  t.deepEqual(used, { identifier: ANN.email, token: 'abc123', expires })
+})
+
+test('verification tokens: returned with a Date, single use, bound to their identifier', async (t) => {
+  const { adapter } = await setup(t)
+  const expires = new Date(Date.now() + 60_000)
+  const created = await adapter.createVerificationToken({ identifier: ANN.email, token: 'c0ffee', expires })
+  t.deepEqual(created, { identifier: ANN.email, token: 'c0ffee', expires })
+  t.is(await adapter.useVerificationToken({ identifier: 'eve@example.com', token: 'c0ffee' }), null)
+  const used = await adapter.useVerificationToken({ identifier: ANN.email, token: 'c0ffee' })
+  t.true(used.expires instanceof Date)
+  t.is(used.expires.getTime(), expires.getTime())
+  t.is(await adapter.useVerificationToken({ identifier: ANN.email, token: 'c0ffee' }), null)
+})
+
+test('an expired verification token is refused', async (t) => {
+  const { adapter } = await setup(t)
+  await adapter.createVerificationToken({ identifier: ANN.email, token: 'aaaaaa', expires: new Date(Date.now() + 40) })
+  await new Promise((resolve) => setTimeout(resolve, 80))
+  t.is(await adapter.useVerificationToken({ identifier: ANN.email, token: 'aaaaaa' }), null)
+  await adapter.createVerificationToken({ identifier: ANN.email, token: 'bbbbbb', expires: new Date(Date.now() - 1000) })
+  t.is(await adapter.useVerificationToken({ identifier: ANN.email, token: 'bbbbbb' }), null)
+})
+
+test('bad arguments reject with INVALID_ARGUMENT instead of crashing', async (t) => {
+  const { adapter } = await setup(t)
+  for (const call of [
+    () => adapter.getUser(42),
+    () => adapter.getUserByEmail({}),
+    () => adapter.updateUser('usr_1'),
+    () => adapter.updateUser({ id: 'usr_1', name: 7 }),
+    () => adapter.createVerificationToken({ identifier: 'a@b.c', token: 'x', expires: 'soon' }),
+    () => adapter.createVerificationToken({ identifier: 'a@b.c', token: 'x', expires: new Date(NaN) }),
+    () => adapter.useVerificationToken({ identifier: 'a@b.c' }),
+    () => adapter.useVerificationToken(null),
+  ]) {
+    const error = await t.throwsAsync(call())
+    t.true(error instanceof Error)
+    t.is(error.code, 'INVALID_ARGUMENT', error.message)
+  }
+})
+
+test('API errors carry the API code and name the operation, never the secret', async (t) => {
+  const api = await startFakeApi()
+  t.teardown(() => api.close())
+  const secret = 'sk-wrong-secret-value'
+  const adapter = ChatBotKitPartnerAdapter({ secret, store: new MemoryStore(), baseUrl: api.url })
+  const error = await t.throwsAsync(adapter.getUser('usr_1'))
+  t.is(error.code, 'NOT_AUTHENTICATED')
+  t.regex(error.message, /fetchPartnerUser/)
+  t.false(error.message.includes(secret))
+  t.false(String(error.stack).includes(secret))
+})
+
+test('construction fails clearly without secret or store, or with a bad option', (t) => {
+  const store = new MemoryStore()
+  const missingSecret = t.throws(() => ChatBotKitPartnerAdapter({ store }))
+  t.regex(missingSecret.message, /ChatBotKitPartnerAdapter: option `secret` is required/)
+  t.throws(() => ChatBotKitPartnerAdapter({ secret: '', store }), { message: /`secret` is required/ })
+  t.throws(() => ChatBotKitPartnerAdapter({ secret: 'sk' }), { message: /option `store` is required/ })
+  t.throws(() => ChatBotKitPartnerAdapter({ secret: 'sk', store: {} }), { message: /option `store` is required/ })
+  t.throws(() => ChatBotKitPartnerAdapter(), { message: /options object/ })
+  const badType = t.throws(() => ChatBotKitPartnerAdapter({ secret: 12345678, store }))
+  t.is(badType.code, 'INVALID_ARGUMENT')
+  t.false(badType.message.includes('12345678'))
+  t.throws(() => ChatBotKitPartnerAdapter({ secret: 'sk', store, autoCreateUser: 'yes' }), { message: /`autoCreateUser` must be true or false/ })
+  t.throws(() => ChatBotKitPartnerAdapter({ secret: 'sk', store, baseUrl: 'ftp://x' }), { message: /`baseUrl`/ })
+  t.throws(() => ChatBotKitPartnerAdapter({ secret: 'sk', store, timeout: -1 }), { message: /`timeout`/ })
+})
+
+test('a hung API is bounded by the timeout option', async (t) => {
+  const { adapter } = await setup(t, { timeout: 200, retries: 0 }, { fault: () => 'hang' })
+  const started = Date.now()
+  const error = await t.throwsAsync(adapter.getUser('usr_1'))
+  t.is(error.code, 'TIMEOUT')
+  t.true(Date.now() - started < 2000)
+})
+
+test('a 503 is retried and the call succeeds', async (t) => {
+  let failures = 1
+  const { adapter, api } = await setup(t, {}, {
+    fault: () => (failures-- > 0 ? { status: 503, body: { message: 'busy', code: 'SERVICE_UNAVAILABLE' } } : undefined),
+  })
+  t.like(await adapter.getUser('usr_1'), { id: 'usr_1' })
+  t.is(api.exchanges.length, 2)
+})
+
+test('a body that is not JSON rejects with INVALID_RESPONSE', async (t) => {
+  const { adapter } = await setup(t, {}, { fault: () => ({ status: 200, body: '<html>oops' }) })
+  const error = await t.throwsAsync(adapter.getUser('usr_1'))
+  t.is(error.code, 'INVALID_RESPONSE')
+})

@@ -1,0 +1,73 @@
+// The addon never keeps Node alive and never takes it down: a script that uses the adapter exits
+// on its own once its work is done, and a store that misbehaves only rejects a call.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+import test from 'ava'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+function run(source, deadlineMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: root })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`still running after ${deadlineMs} ms:\n${output}`))
+    }, deadlineMs)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, output })
+    })
+  })
+}
+
+test('a process that used the adapter, the API pool and a JS store exits by itself', async (t) => {
+  const { code, output } = await run(`
+    import { ChatBotKitPartnerAdapter, MemoryStore, Store } from '@chatbotkit/nextauth'
+    import { SECRET, startFakeApi } from './__test__/fixtures/fake-api.mjs'
+    const api = await startFakeApi({ seed: { 'partner/user': [{ email: 'ann@example.com' }] } })
+    class MapStore extends Store {
+      map = new Map()
+      async get(k) { return this.map.get(k) ?? null }
+      async set(k, v) { this.map.set(k, v) }
+      async del(k) { this.map.delete(k) }
+    }
+    for (const store of [new MemoryStore(), new MapStore()]) {
+      const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store, baseUrl: api.url })
+      await adapter.getUserByEmail('ann@example.com')
+      await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'abc', expires: new Date(Date.now() + 60000) })
+      if (!(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abc' }))) throw new Error('token lost')
+    }
+    await api.close()
+    console.log('done')
+  `)
+  t.is(code, 0, output)
+  t.regex(output, /done/)
+})
+
+test('a store whose promise never settles does not hang the process', async (t) => {
+  const { code, output } = await run(`
+    import { ChatBotKitPartnerAdapter } from '@chatbotkit/nextauth'
+    const stuck = { get: () => new Promise(() => {}), set: () => new Promise(() => {}), del: async () => {} }
+    const adapter = ChatBotKitPartnerAdapter({ secret: 'sk', store: stuck, baseUrl: 'http://127.0.0.1:9', timeout: 200 })
+    await adapter.useVerificationToken({ identifier: 'a@b.c', token: 'x' }).catch((e) => console.log(e.code))
+  `)
+  t.is(code, 0, output)
+  t.regex(output, /STORE_ERROR/)
+})
+
+test('a store that throws synchronously rejects the call and the process lives on', async (t) => {
+  const { code, output } = await run(`
+    import { ChatBotKitPartnerAdapter } from '@chatbotkit/nextauth'
+    const bad = { get() { throw new TypeError('boom') }, set() { throw 'not even an Error' }, del() {} }
+    const adapter = ChatBotKitPartnerAdapter({ secret: 'sk', store: bad, baseUrl: 'http://127.0.0.1:9' })
+    const a = await adapter.useVerificationToken({ identifier: 'a@b.c', token: 'x' }).catch((e) => e.code)
+    const b = await adapter.createVerificationToken({ identifier: 'a@b.c', token: 'x', expires: new Date(Date.now() + 1000) }).catch((e) => e.code)
+    console.log('survived', a, b)
+  `)
+  t.is(code, 0, output)
+  t.regex(output, /survived STORE_ERROR STORE_ERROR/)
+})

@@ -1,0 +1,172 @@
+// Token stores: the Store base class, the native MemoryStore (time-to-live honoured), and user
+// stores written in JS — a subclass of Store, a @vercel/kv-like object, a JSON-serialising store.
+import test from 'ava'
+
+import { ChatBotKitPartnerAdapter, MemoryStore, Store } from '@chatbotkit/nextauth'
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const inAMinute = () => new Date(Date.now() + 60_000)
+
+// Token methods never reach the API, so no server is needed behind this address.
+const adapterWith = (store, options = {}) =>
+  ChatBotKitPartnerAdapter({ secret: 'sk-test', store, baseUrl: 'http://127.0.0.1:9', ...options })
+
+test('Store is a base class whose methods reject with "Not implemented"', async (t) => {
+  const store = new Store()
+  await t.throwsAsync(store.get('k'), { message: 'Not implemented' })
+  await t.throwsAsync(store.set('k', 1, { px: 1 }), { message: 'Not implemented' })
+  await t.throwsAsync(store.del('k'), { message: 'Not implemented' })
+})
+
+test('MemoryStore gets, sets and deletes JSON values', async (t) => {
+  const store = new MemoryStore()
+  t.is(await store.get('missing'), null)
+  await store.set('k', { identifier: 'a@b.c', expires: 5, nested: [1, 'two'] })
+  t.deepEqual(await store.get('k'), { identifier: 'a@b.c', expires: 5, nested: [1, 'two'] })
+  await store.del('k')
+  t.is(await store.get('k'), null)
+})
+
+test('MemoryStore honours px: an entry past its time-to-live is gone', async (t) => {
+  const store = new MemoryStore()
+  await store.set('short', 'v', { px: 30 })
+  await store.set('long', 'v', { px: 60_000 })
+  t.is(await store.get('short'), 'v')
+  await sleep(60)
+  t.is(await store.get('short'), null)
+  t.is(await store.get('long'), 'v')
+})
+
+test('MemoryStore is a Store, works without new, and rejects a bad px', async (t) => {
+  t.true(new MemoryStore() instanceof Store)
+  t.true(MemoryStore() instanceof MemoryStore)
+  t.throws(() => new MemoryStore().set('k', 1, { px: -5 }), { message: /px/ })
+})
+
+test('MemoryStore sweeps expired entries as it grows', async (t) => {
+  const store = new MemoryStore()
+  for (let i = 0; i < 1500; i++) await store.set(`old${i}`, i, { px: 1 })
+  await sleep(10)
+  for (let i = 0; i < 1500; i++) await store.set(`new${i}`, i, { px: 60_000 })
+  t.true(store.size < 3000, `size ${store.size}`)
+  t.true(store.size >= 1500)
+})
+
+test('a JS subclass of Store holds the tokens, and never sees a code in its keys', async (t) => {
+  class MapStore extends Store {
+    map = new Map()
+    calls = []
+    async get(key) {
+      this.calls.push(['get', key])
+      return this.map.get(key) ?? null
+    }
+    async set(key, value, options) {
+      this.calls.push(['set', key, options])
+      this.map.set(key, value)
+    }
+    async del(key) {
+      this.calls.push(['del', key])
+      this.map.delete(key)
+    }
+  }
+  const store = new MapStore()
+  const adapter = adapterWith(store)
+  const expires = inAMinute()
+  await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'a1b2c3', expires })
+  const [[, key, options]] = store.calls
+  t.false(key.includes('a1b2c3'))
+  t.true(options.px > 55_000 && options.px <= 60_000, `px ${options.px}`)
+  t.deepEqual(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'a1b2c3' }), {
+    identifier: 'ann@example.com',
+    token: 'a1b2c3',
+    expires,
+  })
+  t.is(store.map.size, 0)
+  t.is(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'a1b2c3' }), null)
+})
+
+test('a store with getdel (like @vercel/kv and @upstash/redis) consumes in one call', async (t) => {
+  const map = new Map()
+  const calls = []
+  const kv = {
+    get: async (key) => (calls.push('get'), map.get(key) ?? null),
+    set: async (key, value) => (calls.push('set'), map.set(key, value), 'OK'),
+    del: async (key) => (calls.push('del'), map.delete(key) ? 1 : 0),
+    getdel: async (key) => {
+      calls.push('getdel')
+      const value = map.get(key) ?? null
+      map.delete(key)
+      return value
+    },
+  }
+  const adapter = adapterWith(kv)
+  await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'abcdef', expires: inAMinute() })
+  t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abcdef' }), { token: 'abcdef' })
+  t.deepEqual(calls, ['set', 'getdel'])
+})
+
+test('a store that serialises values to JSON strings still yields a Date', async (t) => {
+  const map = new Map()
+  const stringStore = {
+    get: async (key) => map.get(key) ?? null,
+    set: async (key, value) => void map.set(key, JSON.stringify(value)),
+    del: async (key) => void map.delete(key),
+  }
+  const adapter = adapterWith(stringStore)
+  const expires = inAMinute()
+  await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'abcdef', expires })
+  const used = await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abcdef' })
+  t.true(used.expires instanceof Date)
+  t.is(used.expires.getTime(), expires.getTime())
+})
+
+test('a store that ignores px still cannot revive an expired code', async (t) => {
+  const map = new Map()
+  const forgetful = {
+    get: async (key) => map.get(key) ?? null,
+    set: async (key, value) => void map.set(key, value),
+    del: async (key) => void map.delete(key),
+  }
+  const adapter = adapterWith(forgetful)
+  await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'abcdef', expires: new Date(Date.now() + 30) })
+  await sleep(60)
+  t.is(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abcdef' }), null)
+})
+
+test('a store that throws or rejects makes the call reject with STORE_ERROR', async (t) => {
+  const throwing = {
+    get: () => {
+      throw new Error('disk on fire')
+    },
+    set: async () => {
+      throw new Error('read-only')
+    },
+    del: async () => {},
+  }
+  const adapter = adapterWith(throwing)
+  const setError = await t.throwsAsync(adapter.createVerificationToken({ identifier: 'a@b.c', token: 'x', expires: inAMinute() }))
+  t.is(setError.code, 'STORE_ERROR')
+  t.regex(setError.message, /store\.set\(\) failed: read-only/)
+  const getError = await t.throwsAsync(adapter.useVerificationToken({ identifier: 'a@b.c', token: 'x' }))
+  t.is(getError.code, 'STORE_ERROR')
+  t.regex(getError.message, /disk on fire/)
+})
+
+test('a store that never answers is bounded by the timeout option', async (t) => {
+  const stuck = { get: () => new Promise(() => {}), set: () => new Promise(() => {}), del: async () => {} }
+  const adapter = adapterWith(stuck, { timeout: 150 })
+  const started = Date.now()
+  const error = await t.throwsAsync(adapter.useVerificationToken({ identifier: 'a@b.c', token: 'x' }))
+  t.is(error.code, 'STORE_ERROR')
+  t.regex(error.message, /did not settle within 150 ms/)
+  t.true(Date.now() - started < 2000)
+})
+
+test('concurrent uses of one code in MemoryStore: exactly one succeeds', async (t) => {
+  const adapter = adapterWith(new MemoryStore())
+  await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'race01', expires: inAMinute() })
+  const results = await Promise.all(
+    Array.from({ length: 200 }, () => adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'race01' })),
+  )
+  t.is(results.filter(Boolean).length, 1)
+})

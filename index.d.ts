@@ -1,0 +1,100 @@
+// Types of @chatbotkit/nextauth. The adapters are NextAuth's own `Adapter` type (a type-only
+// import: no runtime dependency on next-auth).
+import type { Adapter } from 'next-auth/adapters'
+
+/** Options of a store's `set`, as `@vercel/kv` and `@upstash/redis` take them. */
+export interface StoreSetOptions {
+  /** Time-to-live in milliseconds. */
+  px?: number
+}
+
+/** The store interface: the same as `@vercel/kv` and `@upstash/redis`, which work as they are. */
+export interface StoreLike {
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown, options?: StoreSetOptions): Promise<unknown>
+  del(key: string): Promise<unknown>
+  /** Read and delete in one step; used when present so a code is consumed atomically. */
+  getdel?(key: string): Promise<unknown>
+}
+
+/** Base class for token stores: extend it and implement `get`, `set` and `del`. */
+export declare class Store implements StoreLike {
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>
+  del(key: string): Promise<void>
+}
+
+/**
+ * Keeps values in this process's memory, each for its `px` milliseconds. Not for production: the
+ * values are lost on restart and not shared between instances.
+ */
+export declare class MemoryStore extends Store {
+  constructor()
+  get(key: string): Promise<any>
+  set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>
+  del(key: string): Promise<void>
+  /** Reads and removes the value under `key` in one step. */
+  getdel(key: string): Promise<any>
+  /** How many entries the store holds (expired ones may count until they are swept). */
+  readonly size: number
+}
+
+/** Options both adapters take besides their lifecycle flags. */
+export interface ChatBotKitAdapterBaseOptions {
+  /** ChatBotKit API secret, sent as `Authorization: Bearer …`. */
+  secret: string
+  /** Where verification codes live. */
+  store: StoreLike
+  /** API address. Default `https://api.chatbotkit.com`. */
+  baseUrl?: string
+  /** Milliseconds allowed for each HTTP request and each store call. Default 10000. */
+  timeout?: number
+  /** Retries after a 429, 500, 502, 503, 504 or connection error. Default 3. */
+  retries?: number
+}
+
+export interface ChatBotKitPartnerAdapterOptions extends ChatBotKitAdapterBaseOptions {
+  /** Create the ChatBotKit partner user on first sign-in. Default `false`. */
+  autoCreateUser?: boolean
+  /** Push user changes to ChatBotKit. Default `true`. */
+  autoUpdateUser?: boolean
+  /** Delete the partner user when NextAuth deletes the user. Default `false`. */
+  autoDeleteUser?: boolean
+}
+
+/** NextAuth adapter keeping users as ChatBotKit Partner API users (one sub-account each). */
+export declare function ChatBotKitPartnerAdapter(options: ChatBotKitPartnerAdapterOptions): Adapter
+
+export interface SendVerificationRequestParams {
+  identifier: string
+  token: string
+  url: string
+  expires: Date
+  provider: unknown
+  theme?: unknown
+}
+
+export interface ChatBotKitEmailProviderOptions {
+  /** Sends the code; the default only logs it to the console. */
+  sendVerificationRequest?: (params: SendVerificationRequestParams) => Promise<void> | void
+  /** Code lifetime in seconds. Default 900. */
+  maxAge?: number
+  generateVerificationToken?: () => Promise<string> | string
+  [option: string]: unknown
+}
+
+/** The email provider object NextAuth expects (`type: 'email'`). */
+export interface ChatBotKitEmailProviderConfig {
+  id: 'email'
+  type: 'email'
+  name: 'Email'
+  server: { host: string; port: number; auth: { user: string; pass: string } }
+  from: string
+  maxAge: number
+  generateVerificationToken: () => Promise<string> | string
+  sendVerificationRequest: (params: SendVerificationRequestParams) => Promise<void> | void
+  options: ChatBotKitEmailProviderOptions
+}
+
+/** NextAuth email provider that signs users in with 6-character codes. */
+export declare function ChatBotKitEmailProvider(options?: ChatBotKitEmailProviderOptions): ChatBotKitEmailProviderConfig
