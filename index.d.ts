@@ -39,6 +39,12 @@ export declare class MemoryStore extends Store {
   readonly size: number
 }
 
+/** Base class for the Contact adapter's stores; the same contract as `Store`. */
+export declare class ContactStore extends Store {}
+
+/** `MemoryStore` for the Contact adapter. Not for production. */
+export declare class ContactMemoryStore extends MemoryStore {}
+
 /** Options both adapters take besides their lifecycle flags. */
 export interface ChatBotKitAdapterBaseOptions {
   /** ChatBotKit API secret, sent as `Authorization: Bearer …`. */
@@ -64,6 +70,18 @@ export interface ChatBotKitPartnerAdapterOptions extends ChatBotKitAdapterBaseOp
 
 /** NextAuth adapter keeping users as ChatBotKit Partner API users (one sub-account each). */
 export declare function ChatBotKitPartnerAdapter(options: ChatBotKitPartnerAdapterOptions): Adapter
+
+export interface ChatBotKitContactAdapterOptions extends ChatBotKitAdapterBaseOptions {
+  /** Create the contact on first sign-in. Default `false`. */
+  autoCreateContact?: boolean
+  /** Push user changes to the contact. Default `true`. */
+  autoUpdateContact?: boolean
+  /** Delete the contact when NextAuth deletes the user. Default `false`. */
+  autoDeleteContact?: boolean
+}
+
+/** NextAuth adapter keeping users as Contacts of one ChatBotKit account. */
+export declare function ChatBotKitContactAdapter(options: ChatBotKitContactAdapterOptions): Adapter
 
 export interface SendVerificationRequestParams {
   identifier: string
@@ -98,3 +116,6 @@ export interface ChatBotKitEmailProviderConfig {
 
 /** NextAuth email provider that signs users in with 6-character codes. */
 export declare function ChatBotKitEmailProvider(options?: ChatBotKitEmailProviderOptions): ChatBotKitEmailProviderConfig
+
+/** The same provider as `ChatBotKitEmailProvider`, under the name the Contact adapter's docs use. */
+export declare function ChatBotKitContactEmailProvider(options?: ChatBotKitEmailProviderOptions): ChatBotKitEmailProviderConfig

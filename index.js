@@ -23,15 +23,29 @@ class Store {
   }
 }
 
-/** A native class that also works when called without `new`, and sits under `Store`. */
-function storeClass(NativeClass) {
-  Object.setPrototypeOf(NativeClass.prototype, Store.prototype)
-  return new Proxy(NativeClass, {
+/** A class that also works when called without `new`, as the original's did not need it either. */
+function callable(Class) {
+  return new Proxy(Class, {
     apply: (Target, _this, args) => new Target(...args),
   })
 }
 
-const MemoryStore = storeClass(binding.MemoryStore)
+// The native MemoryStore is a Store like any other.
+Object.setPrototypeOf(binding.MemoryStore.prototype, Store.prototype)
+const MemoryStore = callable(binding.MemoryStore)
+
+/** Base class for the Contact adapter's stores; the same contract as `Store`. */
+class ContactStore extends Store {
+  // A ContactMemoryStore is a native MemoryStore underneath, yet it is a ContactStore too.
+  static [Symbol.hasInstance](value) {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === ContactStore && value instanceof ContactMemoryStore)
+  }
+}
+
+const ContactMemoryStore = callable(class ContactMemoryStore extends binding.MemoryStore {})
+
+/** Stores whose token work the adapter does in Rust: a MemoryStore nobody has subclassed. */
+const NATIVE_STORES = new Set([MemoryStore.prototype, ContactMemoryStore.prototype])
 
 /** An `Error` of this realm with the native error's message and `code`. */
 function localError(error) {
@@ -108,8 +122,7 @@ function nativeAdapter(kind, adapterName, options) {
   }
   const { store } = options
   try {
-    // A MemoryStore nobody has subclassed: token work stays in Rust, with no call into JS.
-    if (store instanceof binding.MemoryStore && Object.getPrototypeOf(store) === binding.MemoryStore.prototype) {
+    if (store instanceof binding.MemoryStore && NATIVE_STORES.has(Object.getPrototypeOf(store))) {
       return binding.NativeAdapter.withMemoryStore(kind, options, store)
     }
     return binding.NativeAdapter.withJsStore(kind, options, storeFunctions(adapterName, store))
@@ -168,8 +181,22 @@ function ChatBotKitPartnerAdapter(options) {
   return adapterObject(nativeAdapter('partner', 'ChatBotKitPartnerAdapter', options), 'ChatBotKitPartnerAdapter')
 }
 
+/** NextAuth adapter keeping users as Contacts of one ChatBotKit account. */
+function ChatBotKitContactAdapter(options) {
+  return adapterObject(nativeAdapter('contact', 'ChatBotKitContactAdapter', options), 'ChatBotKitContactAdapter')
+}
+
 /** NextAuth email provider that signs users in with 6-character codes. */
-function ChatBotKitEmailProvider(options = {}) {
+function ChatBotKitEmailProvider(options) {
+  return emailProvider(options)
+}
+
+/** The same provider, under the name the Contact adapter's docs use. */
+function ChatBotKitContactEmailProvider(options) {
+  return emailProvider(options)
+}
+
+function emailProvider(options = {}) {
   return {
     id: 'email',
     type: 'email',
@@ -194,4 +221,8 @@ module.exports = {
   ChatBotKitEmailProvider,
   Store,
   MemoryStore,
+  ChatBotKitContactAdapter,
+  ChatBotKitContactEmailProvider,
+  ContactStore,
+  ContactMemoryStore,
 }

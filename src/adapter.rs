@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::{path_segment, Client, Resource, Retry};
+use crate::api::{path_segment, Client, Record, Resource, Retry};
 use crate::error::{code, Error, Result};
 use crate::tokens::Tokens;
 use crate::user::{Field, UserPatch};
@@ -125,7 +125,11 @@ impl Adapter {
       )
     };
     let segment = path_segment(&id).ok_or_else(missing)?;
-    let body = (self.resource.update_body)(&patch);
+    let stored = match (self.resource.update_reads_record)(&patch) {
+      true => Some(self.fetch(&id).await?.ok_or_else(missing)?),
+      false => None,
+    };
+    let body = (self.resource.update_body)(&patch, stored.as_ref());
     if !body.is_empty() {
       let url = self
         .client
@@ -167,7 +171,7 @@ impl Adapter {
   }
 
   /// The record with this id; `None` for a 404 or an id that cannot be a path segment.
-  async fn fetch(&self, id: &str) -> Result<Option<Map<String, Value>>> {
+  async fn fetch(&self, id: &str) -> Result<Option<Record>> {
     let Some(segment) = path_segment(id) else {
       return Ok(None);
     };
@@ -183,7 +187,7 @@ impl Adapter {
 
   /// The first listed record that really carries this email: the API's filter is not trusted to
   /// have been applied.
-  async fn find_by_email(&self, email: &str) -> Result<Option<Map<String, Value>>> {
+  async fn find_by_email(&self, email: &str) -> Result<Option<Record>> {
     if email.is_empty() {
       return Ok(None);
     }
@@ -212,7 +216,7 @@ impl Adapter {
 }
 
 /// A record must be an object with a string `id`.
-fn record(op: &str, value: Value) -> Result<Map<String, Value>> {
+fn record(op: &str, value: Value) -> Result<Record> {
   match value {
     Value::Object(map) if map.get("id").is_some_and(Value::is_string) => Ok(map),
     _ => Err(invalid_response(op, "a record without a string `id`")),

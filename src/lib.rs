@@ -19,7 +19,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::adapter::Adapter;
-use crate::api::{Client, Resource, PARTNER_USERS};
+use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
 use crate::error::{promise, Error};
 use crate::options::AdapterOptions;
 use crate::store::{JsStore, JsStoreFunctions, MemoryMap, SetOptions, Store};
@@ -266,6 +266,7 @@ impl NativeAdapter {
 fn resource(kind: &str) -> Result<&'static Resource, Error> {
   match kind {
     "partner" => Ok(&PARTNER_USERS),
+    "contact" => Ok(&CONTACTS),
     _ => Err(Error::invalid_argument(format!(
       "unknown adapter kind `{kind}`"
     ))),

@@ -15,6 +15,17 @@ pub enum Field {
   Set(String),
 }
 
+impl Field {
+  /// The value to send: `Some("")` clears, `None` leaves the stored value alone.
+  pub fn to_send(&self) -> Option<&str> {
+    match self {
+      Field::Absent => None,
+      Field::Clear => Some(""),
+      Field::Set(value) => Some(value),
+    }
+  }
+}
+
 /// The fields of a NextAuth user that the adapters understand.
 #[derive(Debug)]
 pub struct UserPatch {
@@ -22,6 +33,8 @@ pub struct UserPatch {
   pub name: Field,
   pub image: Field,
   pub email: Field,
+  /// `emailVerified` as epoch ms (the JS glue turns the `Date` into a number); `Some(None)` for `null`.
+  pub email_verified: Option<Option<f64>>,
 }
 
 impl UserPatch {
@@ -35,11 +48,22 @@ impl UserPatch {
       Some(Value::String(id)) => Some(id.clone()),
       Some(_) => return Err(Error::invalid_argument("`user.id` must be a string")),
     };
+    let email_verified = match map.get("emailVerified") {
+      None => None,
+      Some(Value::Null) => Some(None),
+      Some(Value::Number(ms)) => Some(ms.as_f64()),
+      Some(_) => {
+        return Err(Error::invalid_argument(
+          "`user.emailVerified` must be a Date or null",
+        ))
+      }
+    };
     Ok(Self {
       id,
       name: field(&map, "name")?,
       image: field(&map, "image")?,
       email: field(&map, "email")?,
+      email_verified,
     })
   }
 }

@@ -5,4 +5,4 @@ mod client;
 mod resource;
 
 pub use client::{path_segment, Client, ClientOptions, Retry, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS};
-pub use resource::{Resource, PARTNER_USERS};
+pub use resource::{Record, Resource, CONTACTS, PARTNER_USERS};

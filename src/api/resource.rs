@@ -6,6 +6,9 @@ use serde_json::{Map, Value};
 use crate::error::{code, Error, Result};
 use crate::user::{Field, UserPatch};
 
+/// A ChatBotKit record as the API returns it: a JSON object.
+pub type Record = Map<String, Value>;
+
 /// One kind of record (partner users, contacts) and everything that differs between them.
 pub struct Resource {
   /// The word in messages: "Cannot create new user".
@@ -21,13 +24,15 @@ pub struct Resource {
   /// Query parameters that look a record up by email.
   pub email_query: fn(&str) -> Vec<(&'static str, String)>,
   /// The email address a record carries, to check a lookup's answer.
-  pub record_email: fn(&Map<String, Value>) -> Option<&str>,
+  pub record_email: fn(&Record) -> Option<&str>,
   /// A record as NextAuth's user: every API field, plus `email` and `emailVerified` (epoch ms).
-  pub to_user: fn(Map<String, Value>) -> Result<Value>,
+  pub to_user: fn(Record) -> Result<Value>,
   /// The create body for a new user with this email.
   pub create_body: fn(&str, &UserPatch) -> Value,
-  /// The update body: only what the patch names.
-  pub update_body: fn(&UserPatch) -> Map<String, Value>,
+  /// Whether building the update body needs the stored record (to merge into its `meta`).
+  pub update_reads_record: fn(&UserPatch) -> bool,
+  /// The update body: only what the patch names (the record is there when asked for above).
+  pub update_body: fn(&UserPatch, Option<&Record>) -> Record,
 }
 
 pub struct Operations {
@@ -59,10 +64,55 @@ pub static PARTNER_USERS: Resource = Resource {
     body.insert("email".into(), Value::from(email));
     Value::Object(body)
   },
-  update_body: partner_fields,
+  update_reads_record: |_| false,
+  update_body: |patch, _| partner_fields(patch),
 };
 
-fn partner_to_user(mut record: Map<String, Value>) -> Result<Value> {
+/// Contacts of one ChatBotKit account, found by the email kept in their `meta`.
+pub static CONTACTS: Resource = Resource {
+  noun: "contact",
+  adapter: "ChatBotKitContactAdapter",
+  path: "contact",
+  ops: Operations {
+    list: "listContacts",
+    fetch: "fetchContact",
+    create: "createContact",
+    update: "updateContact",
+    delete: "deleteContact",
+  },
+  flag_options: [
+    "autoCreateContact",
+    "autoUpdateContact",
+    "autoDeleteContact",
+  ],
+  // The dotted deep-object form the official SDK sends.
+  email_query: |email| vec![("meta.email", email.to_owned())],
+  record_email: |record| {
+    let meta_email = record.get("meta").and_then(|meta| meta.get("email"));
+    meta_email
+      .or_else(|| record.get("email"))
+      .and_then(Value::as_str)
+  },
+  to_user: contact_to_user,
+  create_body: |email, patch| {
+    let mut meta = Map::new();
+    meta.insert("email".into(), Value::from(email));
+    if let Field::Set(image) = &patch.image {
+      meta.insert("image".into(), Value::from(image.as_str()));
+    }
+    let mut body = Map::new();
+    if let Field::Set(name) = &patch.name {
+      body.insert("name".into(), Value::from(name.as_str()));
+    }
+    body.insert("email".into(), Value::from(email));
+    body.insert("meta".into(), Value::Object(meta));
+    Value::Object(body)
+  },
+  update_reads_record: |patch| contact_meta_changes(patch).next().is_some(),
+  update_body: contact_update_body,
+};
+
+fn partner_to_user(mut record: Record) -> Result<Value> {
   let has_email = matches!(record.get("email"), Some(Value::String(email)) if !email.is_empty());
   if !has_email {
     return Err(Error::new(
@@ -78,18 +128,75 @@ fn partner_to_user(mut record: Map<String, Value>) -> Result<Value> {
   Ok(Value::Object(record))
 }
 
+fn contact_to_user(mut record: Record) -> Result<Value> {
+  let email = match (record.get("email"), record.get("fingerprint")) {
+    (Some(Value::String(email)), _) if !email.is_empty() => email.clone(),
+    (_, Some(Value::String(fingerprint))) if !fingerprint.is_empty() => {
+      format!("{fingerprint}@contact.local")
+    }
+    _ => {
+      return Err(Error::new(
+        code::INVALID_RESPONSE,
+        "the contact has neither an email address nor a fingerprint",
+      ))
+    }
+  };
+  let verified_at = record.get("verifiedAt").and_then(Value::as_f64);
+  record.insert("email".into(), Value::from(email));
+  record.insert(
+    "emailVerified".into(),
+    verified_at.map(Value::from).unwrap_or(Value::Null),
+  );
+  Ok(Value::Object(record))
+}
+
+/// The `meta` keys a patch changes: the email lookups rely on `meta.email`, and the image lives in
+/// `meta.image`.
+fn contact_meta_changes(patch: &UserPatch) -> impl Iterator<Item = (&'static str, &str)> {
+  let email = match &patch.email {
+    Field::Set(email) => Some(("email", email.as_str())),
+    _ => None,
+  };
+  let image = patch.image.to_send().map(|image| ("image", image));
+  email.into_iter().chain(image)
+}
+
+/// Name, email and `verifiedAt` as the patch gives them; `meta` is the stored one with only the
+/// changed keys replaced, so no key the adapter (or the app) relies on is dropped.
+fn contact_update_body(
+  patch: &UserPatch,
+  record: Option<&Map<String, Value>>,
+) -> Map<String, Value> {
+  let mut body = Map::new();
+  if let Some(name) = patch.name.to_send() {
+    body.insert("name".into(), Value::from(name));
+  }
+  if let Field::Set(email) = &patch.email {
+    body.insert("email".into(), Value::from(email.as_str()));
+  }
+  if let Some(Some(verified_at)) = patch.email_verified {
+    body.insert("verifiedAt".into(), Value::from(verified_at));
+  }
+  let mut changes = contact_meta_changes(patch).peekable();
+  if changes.peek().is_some() {
+    let mut meta = match record.and_then(|r| r.get("meta")) {
+      Some(Value::Object(meta)) => meta.clone(),
+      _ => Map::new(),
+    };
+    for (key, value) in changes {
+      meta.insert(key.into(), Value::from(value));
+    }
+    body.insert("meta".into(), Value::Object(meta));
+  }
+  body
+}
+
 /// `name`, `image` and `email` as the patch gives them; a `null` name or image clears it.
-fn partner_fields(patch: &UserPatch) -> Map<String, Value> {
+fn partner_fields(patch: &UserPatch) -> Record {
   let mut body = Map::new();
   for (key, field) in [("name", &patch.name), ("image", &patch.image)] {
-    match field {
-      Field::Absent => {}
-      Field::Clear => {
-        body.insert(key.into(), Value::from(""));
-      }
-      Field::Set(value) => {
-        body.insert(key.into(), Value::from(value.as_str()));
-      }
+    if let Some(value) = field.to_send() {
+      body.insert(key.into(), Value::from(value));
     }
   }
   if let Field::Set(email) = &patch.email {

@@ -80,6 +80,11 @@ impl JsStore {
   ) -> Result<T> {
     match tokio::time::timeout(self.timeout, call).await {
       Ok(Ok(value)) => Ok(value),
+      // napi reports a promise that was garbage-collected without settling as a cancelled channel.
+      Ok(Err(err)) if err.reason.contains("canceled") => Err(Error::new(
+        code::STORE_ERROR,
+        format!("store.{method}() returned a promise that can never settle"),
+      )),
       Ok(Err(err)) => Err(Error::new(
         code::STORE_ERROR,
         format!("store.{method}() failed: {}", err.reason),

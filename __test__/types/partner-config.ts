@@ -1,0 +1,72 @@
+// The original package's Partner README config, type-checked against next-auth v4's types.
+import type { NextAuthOptions } from 'next-auth'
+import type { Adapter } from 'next-auth/adapters'
+
+import { ChatBotKitEmailProvider, ChatBotKitPartnerAdapter, MemoryStore } from '@chatbotkit/nextauth/partner'
+import { RedisLikeStore } from './stores.js'
+
+declare function sendEmail(message: { to: string; subject: string; text: string }): Promise<void>
+
+const nextAuthConfig: NextAuthOptions = {
+  adapter: ChatBotKitPartnerAdapter({
+    secret: process.env.CHATBOTKIT_API_SECRET as string,
+    // Use Redis or another persistent store in production
+    store: new MemoryStore(),
+    // Control user lifecycle
+    autoCreateUser: false,
+    autoUpdateUser: true,
+    autoDeleteUser: false,
+  }),
+  providers: [
+    ChatBotKitEmailProvider({
+      async sendVerificationRequest({ identifier, token }) {
+        await sendEmail({
+          to: identifier,
+          subject: 'Sign in to your account',
+          text: `Your verification code is: ${token}`,
+        })
+      },
+    }),
+  ],
+  session: {
+    strategy: 'jwt',
+  },
+  callbacks: {
+    async session({ session, token }) {
+      session.user = token.user as typeof session.user
+      return session
+    },
+    async jwt({ token, user }) {
+      if (user) {
+        token.user = user
+      }
+      return token
+    },
+  },
+  pages: {
+    signIn: '/signin',
+    signOut: '/signin',
+    verifyRequest: '/verify',
+  },
+  debug: !!process.env.DEBUG,
+}
+
+export default nextAuthConfig
+
+// Options added by this package, and a store shaped like @vercel/kv.
+export const tuned: Adapter = ChatBotKitPartnerAdapter({
+  secret: 'sk',
+  store: new RedisLikeStore(),
+  baseUrl: 'https://api.chatbotkit.com',
+  timeout: 5000,
+  retries: 1,
+})
+
+// @ts-expect-error the secret is required
+ChatBotKitPartnerAdapter({ store: new MemoryStore() })
+// @ts-expect-error autoCreateUser is a boolean
+ChatBotKitPartnerAdapter({ secret: 'sk', store: new MemoryStore(), autoCreateUser: 'yes' })
+
+// NextAuth's Adapter type is really checked (it would accept anything if it resolved to `any`).
+// @ts-expect-error getUser takes a string id
+void tuned.getUser?.(42)

@@ -1,0 +1,23 @@
+// A store shaped like @vercel/kv / @upstash/redis: JSON values, set with { px }, get resolving null.
+import type { StoreLike, StoreSetOptions } from '@chatbotkit/nextauth'
+
+export class RedisLikeStore implements StoreLike {
+  private data = new Map<string, string>()
+  async get<T>(key: string): Promise<T | null> {
+    const raw = this.data.get(key)
+    return raw === undefined ? null : (JSON.parse(raw) as T)
+  }
+  async set(key: string, value: unknown, options?: StoreSetOptions): Promise<'OK'> {
+    void options
+    this.data.set(key, JSON.stringify(value))
+    return 'OK'
+  }
+  async del(key: string): Promise<number> {
+    return this.data.delete(key) ? 1 : 0
+  }
+  async getdel<T>(key: string): Promise<T | null> {
+    const value = await this.get<T>(key)
+    this.data.delete(key)
+    return value
+  }
+}
