@@ -120,3 +120,17 @@ test('construction errors name the Contact adapter and its options', (t) => {
     message: /`autoCreateContact` must be true or false/,
   })
 })
+
+test('account and session methods reject as the original did, and methods work detached', async (t) => {
+  const { adapter } = await setup(t)
+  for (const method of ['getUserByAccount', 'linkAccount', 'unlinkAccount']) {
+    await t.throwsAsync(adapter[method]({}), { message: 'Account linking not supported' })
+  }
+  for (const method of ['createSession', 'getSessionAndUser', 'updateSession', 'deleteSession']) {
+    await t.throwsAsync(adapter[method]({}), { message: 'Database strategy not supported' })
+  }
+  const { getUser, getUserByEmail, updateUser } = adapter
+  t.like(await getUser('cnt_1'), { id: 'cnt_1' })
+  t.like(await getUserByEmail('ann@example.com'), { id: 'cnt_1' })
+  t.like(await updateUser({ id: 'cnt_1', name: 'Ann B.' }), { name: 'Ann B.', meta: ANN.meta })
+})
