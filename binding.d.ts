@@ -34,6 +34,8 @@ export declare class MemoryStore {
 export declare class NativeAdapter {
   /** An adapter whose tokens stay in a native `MemoryStore`: no call into JS. */
   static withMemoryStore(kind: string, options: object, store: MemoryStore): NativeAdapter
+  /** An adapter whose tokens live in a native `RedisStore`: no call into JS. */
+  static withRedisStore(kind: string, options: object, store: RedisStore): NativeAdapter
   /** An adapter whose tokens live in a JS store (functions normalised by the glue). */
   static withJsStore(kind: string, options: object, store: JsStoreFunctions): NativeAdapter
   getUser(id: string): Promise<Record<string, any> | null>
@@ -43,6 +45,24 @@ export declare class NativeAdapter {
   deleteUser(id: string): Promise<undefined>
   createVerificationToken(token: { identifier: string, token: string, expires: number }): Promise<VerificationToken>
   useVerificationToken(params: { identifier: string, token: string }): Promise<VerificationToken | undefined | null>
+}
+
+/**
+ * A token store in Redis, shared by every instance of your app: a connection pool to one server
+ * (`url`) or a Redis Cluster (`nodes`). Nothing connects until the first command.
+ */
+export declare class RedisStore {
+  constructor(options?: string | object)
+  /** The value under `key` (JSON), or `null`. */
+  get(key: string): Promise<any>
+  /** Stores `value` as JSON under `key`; with `{ px }` it expires after that many milliseconds. */
+  set(key: string, value: any, options?: { px?: number }): Promise<undefined>
+  /** Removes the value under `key`. */
+  del(key: string): Promise<undefined>
+  /** Reads and removes the value under `key` in one atomic command. */
+  getdel(key: string): Promise<any>
+  /** Closes the pool's connections; later calls reject. Not required before exit. */
+  close(): void
 }
 
 /** A JS store's methods, normalised by the JS glue to always return Promises and to need no `this`. */

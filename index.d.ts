@@ -39,6 +39,42 @@ export declare class MemoryStore extends Store {
   readonly size: number
 }
 
+/** Options of `new RedisStore(options)`. */
+export interface RedisStoreOptions {
+  /**
+   * One server: `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS.
+   * Default `process.env.REDIS_URL`, else `redis://127.0.0.1:6379`.
+   */
+  url?: string
+  /** The seed nodes of a Redis Cluster (instead of `url`). */
+  nodes?: string[]
+  /** Prepended to every key. Default `chatbotkit:nextauth:`. */
+  keyPrefix?: string
+  /** Connections kept per server. Default 16. */
+  poolSize?: number
+  /** Milliseconds allowed to open or check a connection. Default 5000. */
+  connectTimeout?: number
+  /** Milliseconds allowed for one command, waiting for a connection included. Default 5000. */
+  commandTimeout?: number
+}
+
+/**
+ * A token store in Redis, shared by every instance of your app: a connection pool to one server
+ * or a Redis Cluster. Nothing connects until the first command; codes are consumed with one
+ * atomic `GETDEL` (Redis 6.2 or later). Failures reject with `code: 'REDIS_UNAVAILABLE'`.
+ */
+export declare class RedisStore extends Store {
+  /** A URL string, or options; with neither, `REDIS_URL` or the local server. */
+  constructor(options?: string | RedisStoreOptions)
+  get(key: string): Promise<any>
+  set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>
+  del(key: string): Promise<void>
+  /** Reads and removes the value under `key` in one atomic command. */
+  getdel(key: string): Promise<any>
+  /** Closes the pool's connections; later calls reject. Not needed for the process to exit. */
+  close(): void
+}
+
 /** Base class for the Contact adapter's stores; the same contract as `Store`. */
 export declare class ContactStore extends Store {}
 

@@ -30,9 +30,11 @@ function callable(Class) {
   })
 }
 
-// The native MemoryStore is a Store like any other.
+// The native stores are Stores like any other.
 Object.setPrototypeOf(binding.MemoryStore.prototype, Store.prototype)
+Object.setPrototypeOf(binding.RedisStore.prototype, Store.prototype)
 const MemoryStore = callable(binding.MemoryStore)
+const RedisStore = callable(binding.RedisStore)
 
 /** Base class for the Contact adapter's stores; the same contract as `Store`. */
 class ContactStore extends Store {
@@ -44,8 +46,8 @@ class ContactStore extends Store {
 
 const ContactMemoryStore = callable(class ContactMemoryStore extends binding.MemoryStore {})
 
-/** Stores whose token work the adapter does in Rust: a MemoryStore nobody has subclassed. */
-const NATIVE_STORES = new Set([MemoryStore.prototype, ContactMemoryStore.prototype])
+/** Stores whose token work the adapter does in Rust: native stores nobody has subclassed. */
+const NATIVE_STORES = new Set([MemoryStore.prototype, ContactMemoryStore.prototype, RedisStore.prototype])
 
 /** An `Error` of this realm with the native error's message and `code`. */
 function localError(error) {
@@ -122,8 +124,10 @@ function nativeAdapter(kind, adapterName, options) {
   }
   const { store } = options
   try {
-    if (store instanceof binding.MemoryStore && NATIVE_STORES.has(Object.getPrototypeOf(store))) {
-      return binding.NativeAdapter.withMemoryStore(kind, options, store)
+    if (store && NATIVE_STORES.has(Object.getPrototypeOf(store))) {
+      return store instanceof binding.RedisStore
+        ? binding.NativeAdapter.withRedisStore(kind, options, store)
+        : binding.NativeAdapter.withMemoryStore(kind, options, store)
     }
     return binding.NativeAdapter.withJsStore(kind, options, storeFunctions(adapterName, store))
   } catch (error) {
@@ -225,4 +229,5 @@ module.exports = {
   ChatBotKitContactEmailProvider,
   ContactStore,
   ContactMemoryStore,
+  RedisStore,
 }

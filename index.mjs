@@ -10,4 +10,5 @@ export const {
   ChatBotKitContactEmailProvider,
   ContactStore,
   ContactMemoryStore,
+  RedisStore,
 } = cjs

@@ -6,12 +6,12 @@ import test from 'ava'
 
 const require = createRequire(import.meta.url)
 
-const PARTNER = ['ChatBotKitPartnerAdapter', 'ChatBotKitEmailProvider', 'Store', 'MemoryStore']
-const CONTACT = ['ChatBotKitContactAdapter', 'ChatBotKitContactEmailProvider', 'ContactStore', 'ContactMemoryStore']
+const PARTNER = ['ChatBotKitPartnerAdapter', 'ChatBotKitEmailProvider', 'Store', 'MemoryStore', 'RedisStore']
+const CONTACT = ['ChatBotKitContactAdapter', 'ChatBotKitContactEmailProvider', 'ContactStore', 'ContactMemoryStore', 'RedisStore']
 
 const ENTRIES = {
-  '@chatbotkit/nextauth': [...PARTNER, ...CONTACT],
-  '@chatbotkit/nextauth/index': [...PARTNER, ...CONTACT],
+  '@chatbotkit/nextauth': [...new Set([...PARTNER, ...CONTACT])],
+  '@chatbotkit/nextauth/index': [...new Set([...PARTNER, ...CONTACT])],
   '@chatbotkit/nextauth/partner': PARTNER,
   '@chatbotkit/nextauth/partner/adapter': ['ChatBotKitPartnerAdapter', 'Store', 'MemoryStore'],
   '@chatbotkit/nextauth/partner/provider': ['ChatBotKitEmailProvider'],

@@ -17,7 +17,7 @@ function run(source, deadlineMs = 15_000) {
       child.kill('SIGKILL')
       reject(new Error(`still running after ${deadlineMs} ms:\n${output}`))
     }, deadlineMs)
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer)
       resolve({ code, signal, output })
     })

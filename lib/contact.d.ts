@@ -1,3 +1,3 @@
 // Types of @chatbotkit/nextauth/contact.
-export { ChatBotKitContactAdapter, ChatBotKitContactEmailProvider, ContactStore, ContactMemoryStore } from '../index.js'
+export { ChatBotKitContactAdapter, ChatBotKitContactEmailProvider, ContactStore, ContactMemoryStore, RedisStore } from '../index.js'
 export type * from '../index.js'

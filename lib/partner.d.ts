@@ -1,3 +1,3 @@
 // Types of @chatbotkit/nextauth/partner.
-export { ChatBotKitPartnerAdapter, ChatBotKitEmailProvider, Store, MemoryStore } from '../index.js'
+export { ChatBotKitPartnerAdapter, ChatBotKitEmailProvider, Store, MemoryStore, RedisStore } from '../index.js'
 export type * from '../index.js'

@@ -24,6 +24,8 @@ pub mod code {
   pub const INVALID_RESPONSE: &str = "INVALID_RESPONSE";
   /// The verification-token store failed or did not answer in time.
   pub const STORE_ERROR: &str = "STORE_ERROR";
+  /// Redis cannot be reached, or did not answer within `commandTimeout`.
+  pub const REDIS_UNAVAILABLE: &str = "REDIS_UNAVAILABLE";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ mod user;
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Object, PromiseRaw};
+use napi::bindgen_prelude::{Object, PromiseRaw, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
@@ -21,8 +21,8 @@ use serde_json::Value;
 use crate::adapter::Adapter;
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
 use crate::error::{promise, Error};
-use crate::options::AdapterOptions;
-use crate::store::{JsStore, JsStoreFunctions, MemoryMap, SetOptions, Store};
+use crate::options::{redis_options, AdapterOptions};
+use crate::store::{JsStore, JsStoreFunctions, MemoryMap, Redis, SetOptions, Store};
 use crate::tokens::{Tokens, VerificationToken};
 
 #[napi_derive::module_init]
@@ -77,13 +77,7 @@ impl MemoryStore {
     value: Value,
     options: Option<SetOptions>,
   ) -> napi::Result<PromiseRaw<'env, ()>> {
-    let ttl = match options.and_then(|o| o.px) {
-      None => None,
-      Some(px) if px.is_finite() && px >= 0.0 => Some(Duration::from_millis(px as u64)),
-      Some(_) => {
-        return Err(Error::invalid_argument("`px` must be a number of milliseconds").throw(env))
-      }
-    };
+    let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
     let map = self.map.clone();
     promise(env, async move {
       map.set(key, value, ttl);
@@ -119,6 +113,79 @@ impl MemoryStore {
   }
 }
 
+/// A token store in Redis, shared by every instance of your app: a connection pool to one server
+/// (`url`) or a Redis Cluster (`nodes`). Nothing connects until the first command.
+#[napi]
+pub struct RedisStore {
+  redis: Arc<Redis>,
+}
+
+#[napi]
+impl RedisStore {
+  #[napi(constructor, catch_unwind, ts_args_type = "options?: string | object")]
+  pub fn new(env: &Env, options: Option<Unknown>) -> napi::Result<Self> {
+    let redis = redis_options(options).and_then(Redis::new);
+    match redis {
+      Ok(redis) => Ok(Self {
+        redis: Arc::new(redis),
+      }),
+      Err(err) => Err(err.throw(env)),
+    }
+  }
+
+  /// The value under `key` (JSON), or `null`.
+  #[napi(catch_unwind, ts_return_type = "Promise<any>")]
+  pub fn get<'env>(
+    &self,
+    env: &'env Env,
+    key: String,
+  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+    let redis = self.redis.clone();
+    promise(env, async move { redis.get(&key).await })
+  }
+
+  /// Stores `value` as JSON under `key`; with `{ px }` it expires after that many milliseconds.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "key: string, value: any, options?: { px?: number }"
+  )]
+  pub fn set<'env>(
+    &self,
+    env: &'env Env,
+    key: String,
+    value: Value,
+    options: Option<SetOptions>,
+  ) -> napi::Result<PromiseRaw<'env, ()>> {
+    let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
+    let redis = self.redis.clone();
+    promise(env, async move { redis.set(&key, &value, ttl).await })
+  }
+
+  /// Removes the value under `key`.
+  #[napi(catch_unwind)]
+  pub fn del<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, ()>> {
+    let redis = self.redis.clone();
+    promise(env, async move { redis.del(&key).await })
+  }
+
+  /// Reads and removes the value under `key` in one atomic command.
+  #[napi(catch_unwind, ts_return_type = "Promise<any>")]
+  pub fn getdel<'env>(
+    &self,
+    env: &'env Env,
+    key: String,
+  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+    let redis = self.redis.clone();
+    promise(env, async move { redis.take(&key).await })
+  }
+
+  /// Closes the pool's connections; later calls reject. Not required before exit.
+  #[napi(catch_unwind)]
+  pub fn close(&self) {
+    self.redis.close();
+  }
+}
+
 /// The native half of `ChatBotKitPartnerAdapter` / `ChatBotKitContactAdapter`; the JS glue wraps
 /// it into NextAuth's adapter object. Inputs arrive with `Date`s already turned into epoch ms.
 #[napi]
@@ -138,6 +205,18 @@ impl NativeAdapter {
   ) -> napi::Result<Self> {
     let map = store.map.clone();
     Self::build(env, &kind, &options, |_| Store::Memory(map))
+  }
+
+  /// An adapter whose tokens live in a native `RedisStore`: no call into JS.
+  #[napi(factory, catch_unwind)]
+  pub fn with_redis_store(
+    env: &Env,
+    kind: String,
+    options: Object,
+    store: &RedisStore,
+  ) -> napi::Result<Self> {
+    let redis = store.redis.clone();
+    Self::build(env, &kind, &options, |_| Store::Redis(redis))
   }
 
   /// An adapter whose tokens live in a JS store (functions normalised by the glue).

@@ -1,17 +1,25 @@
 //! An adapter's options as JS passes them: each one read, checked and defaulted here, with errors
 //! that name the option and never echo its value (it may be the API secret).
 
+use std::time::Duration;
+
 use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object, Unknown, ValidateNapiValue};
 use napi::ValueType;
 
 use crate::adapter::Flags;
 use crate::api::{ClientOptions, Resource, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS};
 use crate::error::{Error, Result};
+use crate::store::{
+  RedisOptions, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX,
+  DEFAULT_POOL_SIZE, DEFAULT_URL,
+};
 
 /// The longest `timeout` accepted: ten minutes.
 const MAX_TIMEOUT_MS: u32 = 600_000;
 /// The most `retries` accepted.
 const MAX_RETRIES: u32 = 10;
+/// The largest Redis `poolSize` accepted.
+const MAX_POOL_SIZE: u32 = 1024;
 
 pub struct AdapterOptions {
   pub client: ClientOptions,
@@ -21,7 +29,7 @@ pub struct AdapterOptions {
 impl AdapterOptions {
   pub fn read(resource: &Resource, options: &Object) -> Result<Self> {
     let reader = Reader {
-      adapter: resource.adapter,
+      owner: resource.adapter,
       options,
     };
     let secret = match reader.get::<String>("secret", ValueType::String, "a string")? {
@@ -57,14 +65,86 @@ impl AdapterOptions {
   }
 }
 
+/// `new RedisStore(options?)`: a URL string, or `{ url | nodes, keyPrefix, poolSize,
+/// connectTimeout, commandTimeout }`; the URL defaults to `REDIS_URL`, then to the local server.
+pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
+  let invalid =
+    || Error::invalid_argument("RedisStore takes a redis:// URL string or an options object");
+  let kind = match &argument {
+    Some(value) => value.get_type().map_err(|_| invalid())?,
+    None => ValueType::Undefined,
+  };
+  let from_env = || {
+    std::env::var("REDIS_URL")
+      .ok()
+      .filter(|url| !url.trim().is_empty())
+      .unwrap_or_else(|| DEFAULT_URL.to_owned())
+  };
+  let mut options = RedisOptions {
+    urls: Vec::new(),
+    cluster: false,
+    key_prefix: DEFAULT_KEY_PREFIX.to_owned(),
+    pool_size: DEFAULT_POOL_SIZE,
+    connect_timeout: Duration::from_millis(u64::from(DEFAULT_CONNECT_TIMEOUT_MS)),
+    command_timeout: Duration::from_millis(u64::from(DEFAULT_COMMAND_TIMEOUT_MS)),
+  };
+  let object = match (kind, argument) {
+    (ValueType::Undefined | ValueType::Null, _) => None,
+    (ValueType::String, Some(value)) => {
+      options
+        .urls
+        .push(String::from_unknown(value).map_err(|_| invalid())?);
+      return Ok(options);
+    }
+    (ValueType::Object, Some(value)) => Some(Object::from_unknown(value).map_err(|_| invalid())?),
+    _ => return Err(invalid()),
+  };
+  let Some(object) = object else {
+    options.urls.push(from_env());
+    return Ok(options);
+  };
+  let reader = Reader {
+    owner: "RedisStore",
+    options: &object,
+  };
+  let url = reader.get::<String>("url", ValueType::String, "a redis:// URL string")?;
+  let nodes = reader.get::<Vec<String>>("nodes", ValueType::Object, "an array of redis:// URLs")?;
+  match (url, nodes) {
+    (Some(_), Some(_)) => return Err(reader.error("nodes", "cannot be combined with `url`")),
+    (_, Some(nodes)) if nodes.is_empty() => {
+      return Err(reader.error("nodes", "must list at least one node"))
+    }
+    (_, Some(nodes)) => {
+      options.urls = nodes;
+      options.cluster = true;
+    }
+    (Some(url), None) => options.urls.push(url),
+    (None, None) => options.urls.push(from_env()),
+  }
+  if let Some(prefix) = reader.get::<String>("keyPrefix", ValueType::String, "a string")? {
+    options.key_prefix = prefix;
+  }
+  if let Some(size) = reader.whole_number("poolSize", 1, MAX_POOL_SIZE)? {
+    options.pool_size = size;
+  }
+  if let Some(ms) = reader.whole_number("connectTimeout", 1, MAX_TIMEOUT_MS)? {
+    options.connect_timeout = Duration::from_millis(u64::from(ms));
+  }
+  if let Some(ms) = reader.whole_number("commandTimeout", 1, MAX_TIMEOUT_MS)? {
+    options.command_timeout = Duration::from_millis(u64::from(ms));
+  }
+  Ok(options)
+}
+
+/// Reads one options object; errors name the option and its owner, never the value.
 struct Reader<'a, 'env> {
-  adapter: &'static str,
+  owner: &'static str,
   options: &'a Object<'env>,
 }
 
 impl Reader<'_, '_> {
   fn error(&self, name: &str, problem: &str) -> Error {
-    Error::invalid_argument(format!("{}: option `{name}` {problem}", self.adapter))
+    Error::invalid_argument(format!("{}: option `{name}` {problem}", self.owner))
   }
 
   /// The option's value; `None` when it is `undefined` or `null`.

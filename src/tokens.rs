@@ -79,21 +79,28 @@ impl Tokens {
   }
 }
 
-/// The store key of a code: a hash of identifier and code, so the key binds the code to its
-/// identifier and a look at the store (or its logs) never shows a code.
+/// The store key of a code: `verificationToken:{<identifier hash>}:<identifier+code hash>`. The
+/// hash binds the code to its identifier, a look at the store (or its logs) never shows a code, and
+/// the `{…}` hash tag keeps all of one identifier's keys in one Redis Cluster slot.
 fn key(identifier: &str, token: &str) -> String {
-  let mut hash = Sha256::new();
-  hash.update((identifier.len() as u64).to_le_bytes());
-  hash.update(identifier.as_bytes());
-  hash.update(token.as_bytes());
-  let digest = hash.finalize();
-  let mut key = String::with_capacity(KEY_PREFIX.len() + 64);
+  let mut code = Sha256::new();
+  code.update((identifier.len() as u64).to_le_bytes());
+  code.update(identifier.as_bytes());
+  code.update(token.as_bytes());
+  let mut key = String::with_capacity(KEY_PREFIX.len() + 20 + 64);
   key.push_str(KEY_PREFIX);
-  for byte in digest {
-    key.push(char::from(HEX[usize::from(byte >> 4)]));
-    key.push(char::from(HEX[usize::from(byte & 0xf)]));
-  }
+  key.push('{');
+  push_hex(&mut key, &Sha256::digest(identifier.as_bytes())[..8]);
+  key.push_str("}:");
+  push_hex(&mut key, &code.finalize());
   key
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+  for byte in bytes {
+    out.push(char::from(HEX[usize::from(byte >> 4)]));
+    out.push(char::from(HEX[usize::from(byte & 0xf)]));
+  }
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -6,6 +6,7 @@ import {
   ChatBotKitContactEmailProvider,
   ContactMemoryStore,
   ContactStore,
+  RedisStore,
 } from '@chatbotkit/nextauth/contact'
 
 declare function sendEmail(message: { to: string; subject: string; text: string }): Promise<void>
@@ -62,3 +63,11 @@ export class FileStore extends ContactStore {
     return key
   }
 }
+
+// The shared store for several instances, by URL or by options.
+export const redisAdapter = ChatBotKitContactAdapter({
+  secret: 'sk',
+  store: new RedisStore({ url: 'rediss://user:pw@cache.example:6380/0', keyPrefix: 'app:', commandTimeout: 2000 }),
+})
+export const clusterStore = new RedisStore({ nodes: ['redis://10.0.0.1:7000', 'redis://10.0.0.2:7000'] })
+export const localStore: RedisStore = new RedisStore(process.env.REDIS_URL)

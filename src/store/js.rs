@@ -20,6 +20,19 @@ pub struct SetOptions {
   pub px: Option<f64>,
 }
 
+impl SetOptions {
+  /// The time-to-live `px` asks for; `None` for none.
+  pub fn ttl(options: Option<SetOptions>) -> Result<Option<Duration>> {
+    match options.and_then(|o| o.px) {
+      None => Ok(None),
+      Some(px) if px.is_finite() && px >= 0.0 => Ok(Some(Duration::from_millis(px as u64))),
+      Some(_) => Err(Error::invalid_argument(
+        "`px` must be a number of milliseconds",
+      )),
+    }
+  }
+}
+
 /// Weak: a store held by an adapter never keeps Node's event loop alive.
 type GetFn = ThreadsafeFunction<String, Promise<Option<Value>>, String, Status, false, true>;
 type SetArgs = FnArgs<(String, Value, SetOptions)>;

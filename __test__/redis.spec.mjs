@@ -1,0 +1,294 @@
+// RedisStore against a real redis-server: the Store interface, the adapter's native fast path with
+// an atomic GETDEL, many app instances sharing one server, faults and recovery, and a Cluster.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+import test from 'ava'
+
+import { ChatBotKitContactAdapter, ChatBotKitPartnerAdapter, RedisStore, Store } from '@chatbotkit/nextauth'
+
+import { requireRedis, startRedis, startRedisCluster } from './fixtures/redis.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const inAMinute = () => new Date(Date.now() + 60_000)
+const adapterWith = (store) => ChatBotKitPartnerAdapter({ secret: 'sk-test', store, baseUrl: 'http://127.0.0.1:9' })
+
+async function redis(t, options) {
+  const server = await startRedis(options)
+  t.teardown(() => server.stop())
+  return server
+}
+
+test('without redis-server on PATH the tests fail and say how to install it', (t) => {
+  const path = process.env.PATH
+  process.env.PATH = '/nonexistent'
+  try {
+    t.throws(() => requireRedis(), { message: /apt-get install redis-server/ })
+  } finally {
+    process.env.PATH = path
+  }
+})
+
+test('construction never connects, never blocks, and never throws for an unreachable server', (t) => {
+  t.notThrows(() => new RedisStore('redis://127.0.0.1:1'))
+  t.notThrows(() => new RedisStore({ url: 'rediss://user:pw@cache.invalid:6380/2' }))
+  t.notThrows(() => new RedisStore())
+  t.true(new RedisStore() instanceof Store)
+  t.true(RedisStore('redis://127.0.0.1:1') instanceof RedisStore)
+})
+
+test('bad options are clear errors that never quote the URL', (t) => {
+  const notRedis = t.throws(() => new RedisStore('http://user:hunter2@example.com'))
+  t.is(notRedis.code, 'INVALID_ARGUMENT')
+  t.false(notRedis.message.includes('hunter2'))
+  t.throws(() => new RedisStore(42), { message: /redis:\/\/ URL string or an options object/ })
+  t.throws(() => new RedisStore({ poolSize: 0 }), { message: /`poolSize` must be a whole number/ })
+  t.throws(() => new RedisStore({ commandTimeout: 'fast' }), { message: /`commandTimeout`/ })
+  t.throws(() => new RedisStore({ url: 'redis://a', nodes: ['redis://b'] }), { message: /cannot be combined/ })
+})
+
+test('get, set with px, del and getdel keep JSON values under the key prefix', async (t) => {
+  const server = await redis(t)
+  const store = new RedisStore({ url: server.url, keyPrefix: 'app1:' })
+  t.is(await store.get('k'), null)
+  await store.set('k', { identifier: 'a@b.c', n: [1, 2] }, { px: 60_000 })
+  t.deepEqual(await store.get('k'), { identifier: 'a@b.c', n: [1, 2] })
+  t.deepEqual(server.cli('KEYS', '*').stdout.trim().split('\n'), ['app1:k'])
+  const ttl = Number(server.cli('PTTL', 'app1:k').stdout)
+  t.true(ttl > 55_000 && ttl <= 60_000, `PTTL ${ttl}`)
+  t.deepEqual(await store.getdel('k'), { identifier: 'a@b.c', n: [1, 2] })
+  t.is(await store.getdel('k'), null)
+  await store.set('short', 'v', { px: 50 })
+  await new Promise((resolve) => setTimeout(resolve, 120))
+  t.is(await store.get('short'), null)
+  await store.set('d', 1)
+  await store.del('d')
+  t.is(await store.get('d'), null)
+  store.close()
+})
+
+// Serial: it changes process.env, and the timing tests below must not share the event loop with
+// the fixtures' synchronous redis-cli calls.
+test.serial('the URL may come from REDIS_URL, with a password and a db number', async (t) => {
+  const server = await redis(t, { password: 'pa ss:w@rd' })
+  const saved = process.env.REDIS_URL
+  process.env.REDIS_URL = `${server.url}/3`
+  try {
+    const store = new RedisStore()
+    await store.set('from-env', true)
+    t.is(server.cli('-n', '3', 'EXISTS', 'chatbotkit:nextauth:from-env').stdout.trim(), '1')
+    store.close()
+  } finally {
+    if (saved === undefined) delete process.env.REDIS_URL
+    else process.env.REDIS_URL = saved
+  }
+})
+
+test('the adapter keeps codes in Redis with their lifetime, bound to their email, used once', async (t) => {
+  const server = await redis(t)
+  for (const factory of [ChatBotKitPartnerAdapter, ChatBotKitContactAdapter]) {
+    const store = new RedisStore(server.url)
+    const adapter = factory({ secret: 'sk-test', store, baseUrl: 'http://127.0.0.1:9' })
+    const expires = inAMinute()
+    await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'abc123', expires })
+    const [key] = server.cli('KEYS', '*verificationToken*').stdout.trim().split('\n')
+    t.false(key.includes('abc123'), 'the key never shows the code')
+    const ttl = Number(server.cli('PTTL', key).stdout)
+    t.true(ttl > 55_000 && ttl <= 60_000, `PTTL ${ttl}`)
+    t.is(await adapter.useVerificationToken({ identifier: 'eve@example.com', token: 'abc123' }), null)
+    t.deepEqual(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abc123' }), {
+      identifier: 'ann@example.com',
+      token: 'abc123',
+      expires,
+    })
+    t.is(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abc123' }), null)
+    store.close()
+  }
+})
+
+test('with a RedisStore the token work makes no call into JS and consumes with one GETDEL', async (t) => {
+  const server = await redis(t)
+  const store = new RedisStore(server.url)
+  let jsCalls = 0
+  for (const method of ['get', 'set', 'del', 'getdel']) store[method] = async () => void jsCalls++
+  const adapter = adapterWith(store)
+  server.cli('CONFIG', 'RESETSTAT')
+  await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'fa57fa', expires: inAMinute() })
+  t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'fa57fa' }), { token: 'fa57fa' })
+  t.is(jsCalls, 0)
+  const stats = server.cli('INFO', 'commandstats').stdout
+  t.regex(stats, /cmdstat_getdel:calls=1,/)
+  t.notRegex(stats, /cmdstat_get:/, 'never a read followed by a delete')
+  t.notRegex(stats, /cmdstat_del:/)
+  store.close()
+})
+
+test('200 concurrent uses of one code in one process: exactly one succeeds', async (t) => {
+  const server = await redis(t)
+  const store = new RedisStore(server.url)
+  const adapter = adapterWith(store)
+  await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'race01', expires: inAMinute() })
+  const results = await Promise.all(
+    Array.from({ length: 200 }, () => adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'race01' })),
+  )
+  t.is(results.filter(Boolean).length, 1)
+  store.close()
+})
+
+function instance(env) {
+  const child = spawn(process.execPath, ['__test__/fixtures/redis-instance.mjs'], { cwd: root, env: { ...process.env, ...env } })
+  let output = ''
+  const lines = []
+  child.stdout.on('data', (chunk) => {
+    output += chunk
+    lines.push(...String(chunk).split('\n').filter(Boolean))
+  })
+  child.stderr.on('data', (chunk) => (output += chunk))
+  const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)))
+  const waitFor = async (predicate) => {
+    const until = Date.now() + 20_000
+    while (Date.now() < until) {
+      const line = lines.find(predicate)
+      if (line) return line
+      if (child.exitCode !== null) break
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    throw new Error(`instance output: ${output}`)
+  }
+  return { child, exited, waitFor, go: () => child.stdin.write('go\n') }
+}
+
+test('two app instances: a code created in one is used once, in the other, and 200 racing uses split across both yield one success', async (t) => {
+  const server = await redis(t)
+  const common = { REDIS_URL_UNDER_TEST: server.url, IDENTIFIER: 'ann@example.com' }
+
+  // Created by instance A, used by instance B, then refused to A.
+  const a = instance({ ...common, ROLE: 'create', TOKEN: 'c0de01', ATTEMPTS: '1' })
+  await a.waitFor((l) => l === 'ready')
+  const b = instance({ ...common, ROLE: 'use', TOKEN: 'c0de01', ATTEMPTS: '1' })
+  await b.waitFor((l) => l === 'ready')
+  b.go()
+  const usedInB = JSON.parse(await b.waitFor((l) => l.startsWith('{')))
+  a.go()
+  const usedInA = JSON.parse(await a.waitFor((l) => l.startsWith('{')))
+  t.deepEqual([usedInB.successes, usedInA.successes], [1, 0])
+  t.deepEqual(await Promise.all([a.exited, b.exited]), [0, 0])
+
+  // 100 attempts in each instance, released together.
+  const c = instance({ ...common, ROLE: 'create', TOKEN: 'race02', ATTEMPTS: '100' })
+  const d = instance({ ...common, ROLE: 'use', TOKEN: 'race02', ATTEMPTS: '100' })
+  await c.waitFor((l) => l === 'ready')
+  await d.waitFor((l) => l === 'ready')
+  c.go()
+  d.go()
+  const results = await Promise.all([c, d].map(async (i) => JSON.parse(await i.waitFor((l) => l.startsWith('{'))).successes))
+  t.log(`200 concurrent uses across two processes: ${results[0]} + ${results[1]} successes`)
+  t.is(results[0] + results[1], 1)
+  t.deepEqual(await Promise.all([c.exited, d.exited]), [0, 0])
+})
+
+test.serial('redis-server killed: calls reject with REDIS_UNAVAILABLE naming the address, never the password; restarted: the same store works again', async (t) => {
+  const server = await redis(t, { password: 's3cret-pw' })
+  const store = new RedisStore({ url: server.url, commandTimeout: 500 })
+  const adapter = adapterWith(store)
+  await store.set('before', 1)
+
+  await server.kill()
+  for (const call of [() => store.get('before'), () => adapter.useVerificationToken({ identifier: 'a@b.c', token: 'x' })]) {
+    const started = Date.now()
+    const error = await t.throwsAsync(call())
+    const elapsed = Date.now() - started
+    t.is(error.code, 'REDIS_UNAVAILABLE')
+    t.true(error.message.includes(`127.0.0.1:${server.port}`), error.message)
+    t.false(error.message.includes('s3cret-pw'))
+    t.true(elapsed < 1500, `rejected after ${elapsed} ms`)
+  }
+
+  await server.start()
+  const restarted = Date.now()
+  let recovered = false
+  while (!recovered && Date.now() - restarted < 10_000) {
+    recovered = await store.set('after', 2).then(() => true, () => false)
+  }
+  t.true(recovered)
+  t.log(`recovered ${Date.now() - restarted} ms after the restart`)
+  await adapter.createVerificationToken({ identifier: 'a@b.c', token: 'back', expires: inAMinute() })
+  t.like(await adapter.useVerificationToken({ identifier: 'a@b.c', token: 'back' }), { token: 'back' })
+  store.close()
+})
+
+test.serial('a frozen redis-server is bounded by commandTimeout', async (t) => {
+  const server = await redis(t)
+  const store = new RedisStore({ url: server.url, commandTimeout: 300 })
+  await store.set('k', 1)
+  server.pause()
+  try {
+    const started = Date.now()
+    const error = await t.throwsAsync(store.get('k'))
+    t.is(error.code, 'REDIS_UNAVAILABLE')
+    t.regex(error.message, /did not answer GET within 300 ms/)
+    const elapsed = Date.now() - started
+    t.true(elapsed < 1500, `rejected after ${elapsed} ms`)
+  } finally {
+    server.resume()
+  }
+  store.close()
+})
+
+test('close() drains the pool; later calls reject', async (t) => {
+  const server = await redis(t)
+  const store = new RedisStore(server.url)
+  await store.set('k', 1)
+  store.close()
+  await t.throwsAsync(store.get('k'), { code: 'REDIS_UNAVAILABLE', message: 'RedisStore is closed' })
+})
+
+test('a process that used a RedisStore and never closed it exits by itself', async (t) => {
+  const server = await redis(t)
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { RedisStore } from '@chatbotkit/nextauth'
+       const store = new RedisStore(${JSON.stringify(server.url)})
+       await store.set('k', 1)
+       console.log(await store.get('k'))`,
+    ],
+    { cwd: root },
+  )
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  const code = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the process did not exit within 10 s')), 10_000)
+    // 'close', not 'exit': stdout may still hold the output when the process has exited.
+    child.on('close', (exitCode) => {
+      clearTimeout(timer)
+      resolve(exitCode)
+    })
+  })
+  t.is(code, 0)
+  t.is(output.trim(), '1')
+})
+
+test('Redis Cluster: the store and the adapter work across three masters, one code per slot', async (t) => {
+  const cluster = await startRedisCluster()
+  t.teardown(() => cluster.stop())
+  const store = new RedisStore({ nodes: cluster.urls })
+  for (let i = 0; i < 20; i++) await store.set(`key-${i}`, { i }, { px: 60_000 })
+  for (let i = 0; i < 20; i++) t.deepEqual(await store.get(`key-${i}`), { i })
+  const spread = cluster.nodes.map((n) => Number(n.cli('DBSIZE').stdout))
+  t.true(spread.filter((size) => size > 0).length > 1, `keys on more than one master: ${spread}`)
+
+  const adapter = adapterWith(store)
+  for (const token of ['aaaaaa', 'bbbbbb', 'cccccc']) {
+    await adapter.createVerificationToken({ identifier: 'ann@example.com', token, expires: inAMinute() })
+  }
+  const keys = cluster.nodes.flatMap((n) => n.cli('KEYS', '*verificationToken*').stdout.trim().split('\n').filter(Boolean))
+  t.is(keys.length, 3)
+  const slots = new Set(keys.map((key) => cluster.nodes[0].cli('CLUSTER', 'KEYSLOT', key).stdout.trim()))
+  t.is(slots.size, 1, "one identifier's codes live in one slot")
+  t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'bbbbbb' }), { token: 'bbbbbb' })
+  t.is(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'bbbbbb' }), null)
+  store.close()
+})

@@ -1,0 +1,235 @@
+//! Redis as the token store: a deadpool connection pool (one server, or a Redis Cluster), every
+//! command bounded by `commandTimeout`, a code consumed with one atomic `GETDEL`, and errors that
+//! name the server's address but never its password.
+
+use std::time::Duration;
+
+use deadpool_redis::{cluster, PoolConfig, Runtime, Timeouts};
+use redis::{Cmd, FromRedisValue};
+use serde_json::Value;
+
+use crate::error::{code, Error, Result};
+
+/// Where Redis is when neither the `url` option nor `REDIS_URL` says.
+pub const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
+/// Prepended to every key, so the store can share a Redis with other data.
+pub const DEFAULT_KEY_PREFIX: &str = "chatbotkit:nextauth:";
+/// Connections kept per server.
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+/// Time allowed to open (or check) a connection.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5_000;
+/// Time allowed for one command, waiting for a connection included.
+pub const DEFAULT_COMMAND_TIMEOUT_MS: u32 = 5_000;
+
+pub struct RedisOptions {
+  /// One server (`redis://` or `rediss://`), or the seed nodes of a cluster.
+  pub urls: Vec<String>,
+  pub cluster: bool,
+  pub key_prefix: String,
+  pub pool_size: u32,
+  pub connect_timeout: Duration,
+  pub command_timeout: Duration,
+}
+
+enum Pool {
+  Single(deadpool_redis::Pool),
+  Cluster(cluster::Pool),
+}
+
+pub struct Redis {
+  pool: Pool,
+  key_prefix: String,
+  command_timeout: Duration,
+  /// `host:port` of each server, for messages: never the credentials.
+  address: String,
+  /// The passwords in the URLs, scrubbed from any message that might quote them.
+  secrets: Vec<String>,
+}
+
+impl Redis {
+  /// Builds the pool; no connection is opened until the first command.
+  pub fn new(options: RedisOptions) -> Result<Self> {
+    let mut addresses = Vec::new();
+    let mut secrets = Vec::new();
+    for url in &options.urls {
+      let parsed = reqwest::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "redis" | "rediss"));
+      let Some(parsed) = parsed else {
+        return Err(Error::invalid_argument(
+          "RedisStore: `url` must look like redis://[user:password@]host:port[/db] (or rediss:// for TLS)",
+        ));
+      };
+      addresses.push(format!(
+        "{}:{}",
+        parsed.host_str().unwrap_or("?"),
+        parsed.port().unwrap_or(6379)
+      ));
+      if let Some(password) = parsed.password().filter(|p| !p.is_empty()) {
+        secrets.push(password.to_owned());
+        if let Ok(decoded) = percent_encoding::percent_decode_str(password).decode_utf8() {
+          secrets.push(decoded.into_owned());
+        }
+      }
+    }
+    let pool_config = PoolConfig {
+      max_size: options.pool_size as usize,
+      timeouts: Timeouts {
+        wait: Some(options.command_timeout),
+        create: Some(options.connect_timeout),
+        recycle: Some(options.connect_timeout),
+      },
+      ..PoolConfig::default()
+    };
+    let invalid = |err: &dyn std::fmt::Display| {
+      Error::invalid_argument(format!("RedisStore: cannot use this Redis URL: {err}"))
+    };
+    let pool = if options.cluster {
+      let mut config = cluster::Config::from_urls(options.urls.clone());
+      config.pool = Some(pool_config);
+      Pool::Cluster(
+        config
+          .create_pool(Some(Runtime::Tokio1))
+          .map_err(|e| invalid(&e))?,
+      )
+    } else {
+      let url = options
+        .urls
+        .first()
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_URL.to_owned());
+      let mut config = deadpool_redis::Config::from_url(url);
+      config.pool = Some(pool_config);
+      Pool::Single(
+        config
+          .create_pool(Some(Runtime::Tokio1))
+          .map_err(|e| invalid(&e))?,
+      )
+    };
+    let mut store = Self {
+      pool,
+      key_prefix: options.key_prefix,
+      command_timeout: options.command_timeout,
+      address: addresses.join(", "),
+      secrets,
+    };
+    store.secrets.retain(|s| !s.is_empty());
+    Ok(store)
+  }
+
+  fn key(&self, key: &str) -> String {
+    format!("{}{key}", self.key_prefix)
+  }
+
+  /// The JSON value under `key`, or `None`. A value that is not JSON comes back as a string.
+  pub async fn get(&self, key: &str) -> Result<Option<Value>> {
+    let raw: Option<String> = self
+      .run("GET", redis::cmd("GET").arg(self.key(key)))
+      .await?;
+    Ok(raw.map(parse))
+  }
+
+  /// Stores `value` as JSON, for `ttl` when given.
+  pub async fn set(&self, key: &str, value: &Value, ttl: Option<Duration>) -> Result<()> {
+    let mut command = redis::cmd("SET");
+    command.arg(self.key(key)).arg(value.to_string());
+    if let Some(ttl) = ttl {
+      command.arg("PX").arg(ttl.as_millis().max(1) as u64);
+    }
+    self.run::<()>("SET", &command).await
+  }
+
+  pub async fn del(&self, key: &str) -> Result<()> {
+    self
+      .run::<i64>("DEL", redis::cmd("DEL").arg(self.key(key)))
+      .await?;
+    Ok(())
+  }
+
+  /// Reads and deletes in one atomic command (`GETDEL`, Redis ≥ 6.2): among any number of
+  /// concurrent callers, on any number of app instances, exactly one gets the value.
+  pub async fn take(&self, key: &str) -> Result<Option<Value>> {
+    let raw: Option<String> = self
+      .run("GETDEL", redis::cmd("GETDEL").arg(self.key(key)))
+      .await?;
+    Ok(raw.map(parse))
+  }
+
+  /// Drains the pool: idle connections close, and later calls fail.
+  pub fn close(&self) {
+    match &self.pool {
+      Pool::Single(pool) => pool.close(),
+      Pool::Cluster(pool) => pool.close(),
+    }
+  }
+
+  async fn run<T: FromRedisValue>(&self, name: &str, command: &Cmd) -> Result<T> {
+    let work = async {
+      match &self.pool {
+        Pool::Single(pool) => {
+          let mut connection = pool.get().await.map_err(|e| self.pool_error(&e))?;
+          command
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| self.redis_error(name, &e))
+        }
+        Pool::Cluster(pool) => {
+          let mut connection = pool.get().await.map_err(|e| self.pool_error(&e))?;
+          command
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| self.redis_error(name, &e))
+        }
+      }
+    };
+    match tokio::time::timeout(self.command_timeout, work).await {
+      Ok(outcome) => outcome,
+      Err(_) => Err(Error::new(
+        code::REDIS_UNAVAILABLE,
+        format!(
+          "Redis at {} did not answer {name} within {} ms",
+          self.address,
+          self.command_timeout.as_millis()
+        ),
+      )),
+    }
+  }
+
+  fn pool_error(&self, err: &deadpool_redis::PoolError) -> Error {
+    if matches!(err, deadpool_redis::PoolError::Closed) {
+      return Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed");
+    }
+    Error::new(
+      code::REDIS_UNAVAILABLE,
+      self.scrub(format!("Redis at {} is unavailable: {err}", self.address)),
+    )
+  }
+
+  fn redis_error(&self, name: &str, err: &redis::RedisError) -> Error {
+    let unavailable = err.is_io_error()
+      || err.is_connection_dropped()
+      || err.is_connection_refusal()
+      || err.is_timeout();
+    let code = if unavailable {
+      code::REDIS_UNAVAILABLE
+    } else {
+      code::STORE_ERROR
+    };
+    Error::new(
+      code,
+      self.scrub(format!("Redis at {} failed {name}: {err}", self.address)),
+    )
+  }
+
+  /// Removes any password from a message that quotes a library's error.
+  fn scrub(&self, mut message: String) -> String {
+    for secret in &self.secrets {
+      message = message.replace(secret.as_str(), "***");
+    }
+    message
+  }
+}
+
+fn parse(raw: String) -> Value {
+  serde_json::from_str(&raw).unwrap_or(Value::String(raw))
+}
