@@ -241,7 +241,7 @@ impl NativeAdapter {
   ) -> napi::Result<Self> {
     let built = resource(kind).and_then(|resource| {
       let options = AdapterOptions::read(resource, options)?;
-      let tokens = Tokens::new(store(&options));
+      let tokens = Tokens::new(store(&options), options.attempts);
       let client = Client::new(options.client)?;
       Ok(Adapter::new(resource, client, options.flags, tokens))
     });

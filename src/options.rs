@@ -10,20 +10,26 @@ use crate::adapter::Flags;
 use crate::api::{ClientOptions, Resource, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS};
 use crate::error::{Error, Result};
 use crate::store::{
-  RedisOptions, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX,
-  DEFAULT_POOL_SIZE, DEFAULT_URL,
+  AttemptLimit, RedisOptions, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
 };
+use crate::tokens::{ATTEMPT_WINDOW, DEFAULT_MAX_ATTEMPTS};
 
 /// The longest `timeout` accepted: ten minutes.
 const MAX_TIMEOUT_MS: u32 = 600_000;
 /// The most `retries` accepted.
 const MAX_RETRIES: u32 = 10;
+/// The largest `maxAttempts` accepted.
+const MAX_ATTEMPTS_LIMIT: u32 = 1000;
+/// The longest `attemptWindow` accepted: a day.
+const MAX_ATTEMPT_WINDOW_MS: u32 = 86_400_000;
 /// The largest Redis `poolSize` accepted.
 const MAX_POOL_SIZE: u32 = 1024;
 
 pub struct AdapterOptions {
   pub client: ClientOptions,
   pub flags: Flags,
+  pub attempts: AttemptLimit,
 }
 
 impl AdapterOptions {
@@ -53,6 +59,8 @@ impl AdapterOptions {
     };
     let timeout_ms = reader.whole_number("timeout", 1, MAX_TIMEOUT_MS)?;
     let retries = reader.whole_number("retries", 0, MAX_RETRIES)?;
+    let max_attempts = reader.whole_number("maxAttempts", 1, MAX_ATTEMPTS_LIMIT)?;
+    let attempt_window = reader.whole_number("attemptWindow", 1, MAX_ATTEMPT_WINDOW_MS)?;
     Ok(Self {
       client: ClientOptions {
         base_url: reader.get::<String>("baseUrl", ValueType::String, "a URL string")?,
@@ -61,6 +69,10 @@ impl AdapterOptions {
         retries: retries.unwrap_or(DEFAULT_RETRIES),
       },
       flags,
+      attempts: AttemptLimit {
+        max: max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
+        window: attempt_window.map_or(ATTEMPT_WINDOW, |ms| Duration::from_millis(u64::from(ms))),
+      },
     })
   }
 }

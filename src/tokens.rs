@@ -1,6 +1,7 @@
 //! The verification-code rules, written once for every store: a code is bound to the identifier
-//! it was issued for, is used at most once (in one step where the store allows it), and is refused
-//! once expired, whatever the store does with its time-to-live.
+//! it was issued for, is used at most once (in one step where the store allows it), is refused
+//! once expired whatever the store does with its time-to-live, and stops working for an
+//! identifier after too many wrong codes.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -9,10 +10,18 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{AttemptLimit, Consumed, Store};
 
 /// Prefix of the store keys that hold codes.
 pub const KEY_PREFIX: &str = "verificationToken:";
+/// Prefix of the store keys that count an identifier's wrong codes.
+pub const ATTEMPTS_PREFIX: &str = "verificationAttempts:";
+/// Wrong codes allowed per identifier within the window (`maxAttempts` option).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// How long wrong codes count (`attemptWindow` option): the email provider's code lifetime,
+/// 15 minutes. Once an identifier reaches `maxAttempts`, its codes are refused until the window
+/// that began with its first wrong code has passed.
+pub const ATTEMPT_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// NextAuth's verification token; `expires` is epoch ms (the JS glue makes it a `Date`).
 #[napi(object)]
@@ -24,11 +33,12 @@ pub struct VerificationToken {
 
 pub struct Tokens {
   store: Store,
+  limit: AttemptLimit,
 }
 
 impl Tokens {
-  pub fn new(store: Store) -> Self {
-    Self { store }
+  pub fn new(store: Store, limit: AttemptLimit) -> Self {
+    Self { store, limit }
   }
 
   /// Stores `{ identifier, token, expires }` until `expires`.
@@ -56,13 +66,15 @@ impl Tokens {
     })
   }
 
-  /// Consumes the code: the token when it was issued for this identifier and has not expired or
-  /// been used, else `None`.
+  /// Consumes the code: the token when it was issued for this identifier, has not expired or
+  /// been used, and the identifier has not run out of attempts; else `None`.
   pub async fn consume(&self, input: Value) -> Result<Option<VerificationToken>> {
     let mut input = object(input, "useVerificationToken")?;
     let identifier = take_string(&mut input, "identifier")?;
     let token = take_string(&mut input, "token")?;
-    let Some(record) = self.store.take(key(&identifier, &token)).await? else {
+    let code = key(&identifier, &token);
+    let attempts = attempts_key(&identifier);
+    let Consumed::Found(record) = self.store.consume(code, attempts, self.limit).await? else {
       return Ok(None);
     };
     let Some(expires) = stored_expiry(&record, &identifier) else {
@@ -87,12 +99,23 @@ fn key(identifier: &str, token: &str) -> String {
   code.update((identifier.len() as u64).to_le_bytes());
   code.update(identifier.as_bytes());
   code.update(token.as_bytes());
-  let mut key = String::with_capacity(KEY_PREFIX.len() + 20 + 64);
-  key.push_str(KEY_PREFIX);
+  let mut key = with_tag(KEY_PREFIX, identifier);
+  key.push(':');
+  push_hex(&mut key, &code.finalize());
+  key
+}
+
+/// The store key counting an identifier's wrong codes: `verificationAttempts:{<identifier hash>}`.
+fn attempts_key(identifier: &str) -> String {
+  with_tag(ATTEMPTS_PREFIX, identifier)
+}
+
+fn with_tag(prefix: &str, identifier: &str) -> String {
+  let mut key = String::with_capacity(prefix.len() + 18 + 65);
+  key.push_str(prefix);
   key.push('{');
   push_hex(&mut key, &Sha256::digest(identifier.as_bytes())[..8]);
-  key.push_str("}:");
-  push_hex(&mut key, &code.finalize());
+  key.push('}');
   key
 }
 
@@ -126,7 +149,8 @@ fn stored_expiry(record: &Value, identifier: &str) -> Option<f64> {
   }
 }
 
-fn now_ms() -> f64 {
+/// The wall clock in epoch ms, as NextAuth's `expires` counts time.
+pub fn now_ms() -> f64 {
   SystemTime::now()
     .duration_since(UNIX_EPOCH)
     .map(|elapsed| elapsed.as_millis() as f64)

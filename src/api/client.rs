@@ -168,7 +168,7 @@ impl Client {
           .body(body.clone());
       }
       let outcome = match request.send().await {
-        Ok(response) => self.read(operation, response).await,
+        Ok(response) => self.read(operation, response, retry).await,
         Err(err) => Attempt::Failed(
           self.transport_error(operation, &err),
           transport_retry(&err, retry),
@@ -185,7 +185,12 @@ impl Client {
     }
   }
 
-  async fn read(&self, operation: &'static str, mut response: reqwest::Response) -> Attempt {
+  async fn read(
+    &self,
+    operation: &'static str,
+    mut response: reqwest::Response,
+    retry: Retry,
+  ) -> Attempt {
     let status = response.status();
     let retry_after = retry_after(&response);
     let mut bytes = Vec::new();
@@ -203,8 +208,9 @@ impl Client {
         }
         Ok(None) => break,
         Err(err) => {
-          let retry = (err.is_timeout() || err.is_body()).then_some(None);
-          return Attempt::Failed(self.transport_error(operation, &err), retry);
+          // The request was answered: only a read may be repeated.
+          let again = retry == Retry::Idempotent && (err.is_timeout() || err.is_body());
+          return Attempt::Failed(self.transport_error(operation, &err), again.then_some(None));
         }
       }
     }
@@ -224,12 +230,13 @@ impl Client {
       return Attempt::Done(None);
     }
     let err = api_error(operation, status, &bytes);
-    let retry = match status.as_u16() {
-      429 | 503 => Some(retry_after),
-      500 | 502 | 504 => Some(None),
+    // 429 and 503 say the request was not acted on; after a 500, 502 or 504 a create may have been.
+    let again = match (status.as_u16(), retry) {
+      (429 | 503, _) => Some(retry_after),
+      (500 | 502 | 504, Retry::Idempotent) => Some(None),
       _ => None,
     };
-    Attempt::Failed(err, retry)
+    Attempt::Failed(err, again)
   }
 
   fn transport_error(&self, operation: &'static str, err: &reqwest::Error) -> Error {

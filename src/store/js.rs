@@ -11,7 +11,9 @@ use napi::Status;
 use napi_derive::napi;
 use serde_json::Value;
 
+use super::{AttemptLimit, Consumed};
 use crate::error::{code, Error, Result};
+use crate::tokens::now_ms;
 
 /// Options of a store's `set`, as `@vercel/kv` and `@upstash/redis` take them.
 #[napi(object)]
@@ -30,6 +32,49 @@ impl SetOptions {
         "`px` must be a number of milliseconds",
       )),
     }
+  }
+}
+
+/// An identifier's wrong-attempt counter as a JS store keeps it: `{ count, until }`, the window's
+/// end in epoch ms, so the window holds even in a store that ignores `px`.
+struct Counter {
+  count: u64,
+  until: f64,
+}
+
+impl Counter {
+  fn read(value: Option<&Value>) -> Self {
+    let count = value
+      .and_then(|v| v.get("count"))
+      .and_then(Value::as_u64)
+      .unwrap_or(0);
+    let until = value
+      .and_then(|v| v.get("until"))
+      .and_then(Value::as_f64)
+      .unwrap_or(0.0);
+    if until > now_ms() {
+      Self { count, until }
+    } else {
+      Self {
+        count: 0,
+        until: 0.0,
+      }
+    }
+  }
+
+  /// The counter after one more wrong code, and how long the store should keep it.
+  fn missed(&self, window: Duration) -> (Value, Duration) {
+    let now = now_ms();
+    let until = if self.count > 0 {
+      self.until
+    } else {
+      now + window.as_millis() as f64
+    };
+    let ttl = Duration::from_millis((until - now).max(1.0) as u64);
+    (
+      serde_json::json!({ "count": self.count + 1, "until": until }),
+      ttl,
+    )
   }
 }
 
@@ -70,20 +115,55 @@ impl JsStore {
     self.bounded("set", async { call.await?.await }).await
   }
 
-  /// Reads and removes the value: in one step with `getdel`, else a `get` followed by a `del`
-  /// (two steps: a plain get/set/del store cannot do better).
-  pub async fn take(&self, key: String) -> Result<Option<Value>> {
-    if let Some(getdel) = &self.functions.getdel {
-      let call = getdel.call_async_catch(key);
-      return self.bounded("getdel", async { call.await?.await }).await;
+  /// `Store::consume` as well as get/set/del allow: the counter is read, then written, so two
+  /// wrong attempts at the same instant may count once. The code itself is read and deleted in one
+  /// step with `getdel`, else with a `get` followed by a `del`.
+  pub async fn consume(
+    &self,
+    key: String,
+    attempts: String,
+    limit: AttemptLimit,
+  ) -> Result<Consumed> {
+    let counter = Counter::read(self.get(attempts.clone()).await?.as_ref());
+    if counter.count >= u64::from(limit.max) {
+      return Ok(Consumed::Locked);
     }
-    let get = self.functions.get.call_async_catch(key.clone());
-    let value = self.bounded("get", async { get.await?.await }).await?;
-    if value.is_some() {
-      let del = self.functions.del.call_async_catch(key);
-      self.bounded("del", async { del.await?.await }).await?;
+    let value = match &self.functions.getdel {
+      Some(getdel) => {
+        let call = getdel.call_async_catch(key);
+        self.bounded("getdel", async { call.await?.await }).await?
+      }
+      None => {
+        let value = self.get(key.clone()).await?;
+        if value.is_some() {
+          self.del(key).await?;
+        }
+        value
+      }
+    };
+    match value {
+      Some(value) => {
+        if counter.count > 0 {
+          self.del(attempts).await?;
+        }
+        Ok(Consumed::Found(value))
+      }
+      None => {
+        let (next, ttl) = counter.missed(limit.window);
+        self.set(attempts, next, ttl).await?;
+        Ok(Consumed::Missing)
+      }
     }
-    Ok(value)
+  }
+
+  async fn get(&self, key: String) -> Result<Option<Value>> {
+    let call = self.functions.get.call_async_catch(key);
+    self.bounded("get", async { call.await?.await }).await
+  }
+
+  async fn del(&self, key: String) -> Result<()> {
+    let call = self.functions.del.call_async_catch(key);
+    self.bounded("del", async { call.await?.await }).await
   }
 
   async fn bounded<T>(

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::{AttemptLimit, Consumed};
+
 /// Writes between two sweeps of expired entries, at the least (a sweep also waits for the map to
 /// have grown by half, so its cost stays constant per write).
 const SWEEP_EVERY: usize = 1024;
@@ -78,6 +80,35 @@ impl MemoryMap {
   pub fn take(&self, key: &str) -> Option<Value> {
     let entry = self.state().entries.remove(key)?;
     entry.is_live(Instant::now()).then_some(entry.value)
+  }
+
+  /// `Store::consume`, under one lock.
+  pub fn consume(&self, key: &str, attempts: &str, limit: AttemptLimit) -> Consumed {
+    let now = Instant::now();
+    let mut state = self.state();
+    let counter = state
+      .entries
+      .get(attempts)
+      .filter(|entry| entry.is_live(now));
+    let count = counter.and_then(|entry| entry.value.as_u64()).unwrap_or(0);
+    let window_ends = counter.and_then(|entry| entry.expires_at);
+    if count >= u64::from(limit.max) {
+      return Consumed::Locked;
+    }
+    match state.entries.remove(key).filter(|entry| entry.is_live(now)) {
+      Some(entry) => {
+        state.entries.remove(attempts);
+        Consumed::Found(entry.value)
+      }
+      None => {
+        let expires_at = window_ends.or_else(|| now.checked_add(limit.window));
+        let value = Value::from(count + 1);
+        state
+          .entries
+          .insert(attempts.to_owned(), Entry { value, expires_at });
+        Consumed::Missing
+      }
+    }
   }
 
   pub fn len(&self) -> usize {

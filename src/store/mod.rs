@@ -19,6 +19,24 @@ pub use redis::{
 
 use crate::error::Result;
 
+/// How many wrong codes an identifier may try, and for how long they count.
+#[derive(Clone, Copy)]
+pub struct AttemptLimit {
+  pub max: u32,
+  pub window: Duration,
+}
+
+/// What consuming a code found.
+#[derive(Debug, PartialEq)]
+pub enum Consumed {
+  /// The value, now deleted.
+  Found(Value),
+  /// Nothing under the key (unknown, used or expired code); counted as a wrong attempt.
+  Missing,
+  /// Too many wrong attempts for this identifier lately: refused without looking.
+  Locked,
+}
+
 #[derive(Clone)]
 pub enum Store {
   /// A native `MemoryStore`: no call into JS.
@@ -42,12 +60,19 @@ impl Store {
     }
   }
 
-  /// Reads and removes the value under `key`.
-  pub async fn take(&self, key: String) -> Result<Option<Value>> {
+  /// Reads and removes the value under `key` — unless the identifier's `attempts` counter has
+  /// reached `limit.max`. A miss counts one more attempt (the counter lives for `limit.window`);
+  /// a hit clears the counter. One atomic step in memory and in Redis.
+  pub async fn consume(
+    &self,
+    key: String,
+    attempts: String,
+    limit: AttemptLimit,
+  ) -> Result<Consumed> {
     match self {
-      Store::Memory(map) => Ok(map.take(&key)),
-      Store::Redis(redis) => redis.take(&key).await,
-      Store::Js(store) => store.take(key).await,
+      Store::Memory(map) => Ok(map.consume(&key, &attempts, limit)),
+      Store::Redis(redis) => redis.consume(&key, &attempts, limit).await,
+      Store::Js(store) => store.consume(key, attempts, limit).await,
     }
   }
 }

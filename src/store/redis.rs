@@ -8,7 +8,23 @@ use deadpool_redis::{cluster, PoolConfig, Runtime, Timeouts};
 use redis::{Cmd, FromRedisValue};
 use serde_json::Value;
 
+use super::{AttemptLimit, Consumed};
 use crate::error::{code, Error, Result};
+
+/// `Store::consume` as one atomic script: KEYS[1] the code, KEYS[2] the identifier's attempt
+/// counter (same hash slot); ARGV[1] the attempt limit, ARGV[2] the counter's window in ms.
+/// Returns the value, 0 for a miss, 1 when locked.
+const CONSUME_SCRIPT: &str = r"
+local attempts = tonumber(redis.call('GET', KEYS[2]) or '0')
+if attempts >= tonumber(ARGV[1]) then return 1 end
+local value = redis.call('GET', KEYS[1])
+if value then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return value
+end
+if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+return 0
+";
 
 /// Where Redis is when neither the `url` option nor `REDIS_URL` says.
 pub const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
@@ -153,6 +169,25 @@ impl Redis {
       .run("GETDEL", redis::cmd("GETDEL").arg(self.key(key)))
       .await?;
     Ok(raw.map(parse))
+  }
+
+  /// `Store::consume` in one `EVAL`: atomic on the server, whatever the number of app instances.
+  pub async fn consume(&self, key: &str, attempts: &str, limit: AttemptLimit) -> Result<Consumed> {
+    let mut command = redis::cmd("EVAL");
+    command
+      .arg(CONSUME_SCRIPT)
+      .arg(2)
+      .arg(self.key(key))
+      .arg(self.key(attempts))
+      .arg(limit.max)
+      .arg(limit.window.as_millis().max(1) as u64);
+    match self.run::<redis::Value>("EVAL", &command).await? {
+      redis::Value::BulkString(bytes) => Ok(Consumed::Found(parse(
+        String::from_utf8_lossy(&bytes).into_owned(),
+      ))),
+      redis::Value::Int(1) => Ok(Consumed::Locked),
+      _ => Ok(Consumed::Missing),
+    }
   }
 
   /// Drains the pool: idle connections close, and later calls fail.
