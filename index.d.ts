@@ -93,6 +93,10 @@ export interface ChatBotKitAdapterBaseOptions {
   timeout?: number
   /** Retries after a 429, 500, 502, 503, 504 or connection error. Default 3. */
   retries?: number
+  /** Wrong codes allowed per email within `attemptWindow`; then its codes are refused. Default 5. */
+  maxAttempts?: number
+  /** Milliseconds during which wrong codes count, from the first one. Default 900000 (15 minutes). */
+  attemptWindow?: number
 }
 
 export interface ChatBotKitPartnerAdapterOptions extends ChatBotKitAdapterBaseOptions {

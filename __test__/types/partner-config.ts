@@ -60,6 +60,8 @@ export const tuned: Adapter = ChatBotKitPartnerAdapter({
   baseUrl: 'https://api.chatbotkit.com',
   timeout: 5000,
   retries: 1,
+  maxAttempts: 3,
+  attemptWindow: 600_000,
 })
 
 // @ts-expect-error the secret is required
