@@ -1,75 +1,143 @@
-// A real NextAuth v4 email sign-in with the native adapter and MemoryStore: csrf → signin/email
-// (the code captured in sendVerificationRequest) → callback/email → session.
+// Real NextAuth v4 email sign-ins (next-auth core handler, no Next.js) for both adapters, with
+// MemoryStore and RedisStore: csrf → signin/email (the code captured in sendVerificationRequest)
+// → callback/email → session, and every way a sign-in must fail.
 import test from 'ava'
 
-import { ChatBotKitEmailProvider, ChatBotKitPartnerAdapter, MemoryStore } from '@chatbotkit/nextauth'
+import {
+  ChatBotKitContactAdapter,
+  ChatBotKitContactEmailProvider,
+  ChatBotKitEmailProvider,
+  ChatBotKitPartnerAdapter,
+  ContactMemoryStore,
+  MemoryStore,
+  RedisStore,
+} from '@chatbotkit/nextauth'
 
 import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
 import { linkQuery, nextAuthClient, readmeConfig } from './fixtures/nextauth-v4.mjs'
+import { startRedis } from './fixtures/redis.mjs'
 
 const ANN = { email: 'ann@example.com', name: 'Ann', image: 'https://img.example/ann.png' }
 
-async function setup(t, adapterOptions = {}) {
-  const api = await startFakeApi({ seed: { 'partner/user': [ANN] } })
+const KINDS = {
+  partner: {
+    adapter: ChatBotKitPartnerAdapter,
+    provider: ChatBotKitEmailProvider,
+    collection: 'partner/user',
+    seed: ANN,
+    autoCreate: 'autoCreateUser',
+    memory: () => new MemoryStore(),
+  },
+  contact: {
+    adapter: ChatBotKitContactAdapter,
+    provider: ChatBotKitContactEmailProvider,
+    collection: 'contact',
+    seed: { name: ANN.name, email: ANN.email, meta: { email: ANN.email, image: ANN.image } },
+    autoCreate: 'autoCreateContact',
+    memory: () => new ContactMemoryStore(),
+  },
+}
+
+let redis
+test.before(async () => {
+  redis = await startRedis()
+})
+test.after.always(() => redis?.stop())
+
+const STORES = {
+  MemoryStore: (kind) => kind.memory(),
+  RedisStore: () => new RedisStore({ url: redis.url, keyPrefix: `v4-${Math.random()}:` }),
+}
+
+async function setup(t, kind, makeStore, { adapterOptions = {}, providerOptions = {} } = {}) {
+  const api = await startFakeApi({ seed: { [kind.collection]: [kind.seed] } })
   t.teardown(() => api.close())
   const mailbox = []
-  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: api.url, ...adapterOptions })
-  const client = nextAuthClient(readmeConfig({ adapter, provider: ChatBotKitEmailProvider, mailbox }))
-  return { api, mailbox, client, users: api.data['partner/user'] }
+  const adapter = kind.adapter({ secret: SECRET, store: makeStore(kind), baseUrl: api.url, ...adapterOptions })
+  const provider = (options) => kind.provider({ ...options, ...providerOptions })
+  const client = nextAuthClient(readmeConfig({ adapter, provider, mailbox }))
+  return { api, mailbox, client, records: api.data[kind.collection] }
 }
 
 // Serial: NextAuth reads NEXTAUTH_URL from the environment.
-test.serial('an existing user signs in with the emailed code; the session shows the partner user', async (t) => {
-  const { api, mailbox, client, users } = await setup(t)
-  const signIn = await client.signIn(ANN.email)
-  t.regex(signIn.redirect, /\/verify/)
-  t.is(mailbox.length, 1)
-  t.regex(mailbox[0].token, /^[0-9a-f]{6}$/)
+for (const [kindName, kind] of Object.entries(KINDS)) {
+  for (const [storeName, makeStore] of Object.entries(STORES)) {
+    const name = (what) => `${kindName} + ${storeName}: ${what}`
 
-  const callback = await client.callback(linkQuery(mailbox[0].url))
-  t.notRegex(callback.redirect, /error=/)
-  const session = await client.session()
-  t.like(session.user, { id: 'usr_1', email: ANN.email, name: ANN.name, image: ANN.image })
-  t.like(users.get('usr_1'), { name: ANN.name, image: ANN.image }, 'the sign-in did not wipe the user')
-  t.deepEqual(api.violations, [])
+    test.serial(name('an existing user signs in with the emailed code; the session shows the ChatBotKit record'), async (t) => {
+      const { api, mailbox, client, records } = await setup(t, kind, makeStore)
+      const signIn = await client.signIn(ANN.email)
+      t.regex(signIn.redirect, /\/verify/)
+      t.is(mailbox.length, 1)
+      t.regex(mailbox[0].token, /^[0-9a-f]{6}$/)
 
-  await client.signOut()
-  t.deepEqual(await client.session(), {})
-})
+      const callback = await client.callback(linkQuery(mailbox[0].url))
+      t.notRegex(callback.redirect, /error=/)
+      const { user } = await client.session()
+      const stored = records.values().next().value
+      t.like(user, { id: stored.id, email: ANN.email, name: ANN.name, createdAt: stored.createdAt })
+      t.like(stored, kind.seed, 'the sign-in kept every field (name, image, meta.email)')
+      t.deepEqual(api.violations, [])
 
-test.serial('a new user is created on first sign-in with autoCreateUser', async (t) => {
-  const { mailbox, client, users } = await setup(t, { autoCreateUser: true })
-  await client.signIn('new@example.com')
-  await client.callback(linkQuery(mailbox[0].url))
-  const session = await client.session()
-  t.is(users.size, 2)
-  const created = [...users.values()].find((u) => u.email === 'new@example.com')
-  t.like(session.user, { id: created.id, email: 'new@example.com' })
-})
+      await client.signOut()
+      t.deepEqual(await client.session(), {})
+    })
 
-test.serial('an unknown email without autoCreateUser gets no session and an error redirect', async (t) => {
-  const { mailbox, client, users } = await setup(t)
-  await client.signIn('stranger@example.com')
-  const callback = mailbox.length ? await client.callback(linkQuery(mailbox[0].url)) : null
-  t.regex(callback?.redirect ?? '', /error=/)
-  t.deepEqual(await client.session(), {})
-  t.is(users.size, 1)
-})
+    test.serial(name('signing in twice works (the first sign-in did not break the lookup)'), async (t) => {
+      const { mailbox, client } = await setup(t, kind, makeStore)
+      for (let round = 0; round < 2; round++) {
+        await client.signIn(ANN.email)
+        await client.callback(linkQuery(mailbox.at(-1).url))
+        t.like((await client.session()).user, { email: ANN.email }, `round ${round + 1}`)
+        await client.signOut()
+      }
+    })
 
-test.serial('a wrong code, a reused code and a code for another email give no session', async (t) => {
-  const { mailbox, client } = await setup(t)
-  await client.signIn(ANN.email)
-  const link = mailbox[0].url
-  const wrong = await client.callback(linkQuery(link, { token: mailbox[0].token === '000000' ? '000001' : '000000' }))
-  t.regex(wrong.redirect, /error=Verification/)
-  const other = await client.callback(linkQuery(link, { email: 'eve@example.com' }))
-  t.regex(other.redirect, /error=Verification/)
-  t.deepEqual(await client.session(), {})
+    test.serial(name('a new user is created on first sign-in with auto-create on'), async (t) => {
+      const { mailbox, client, records } = await setup(t, kind, makeStore, { adapterOptions: { [kind.autoCreate]: true } })
+      await client.signIn('new@example.com')
+      await client.callback(linkQuery(mailbox[0].url))
+      const { user } = await client.session()
+      t.is(records.size, 2)
+      const created = [...records.values()].find((r) => r.email === 'new@example.com')
+      t.like(user, { id: created.id, email: 'new@example.com' })
+    })
 
-  await client.callback(linkQuery(link))
-  t.like((await client.session()).user, { id: 'usr_1' })
-  await client.signOut()
-  const reused = await client.callback(linkQuery(link))
-  t.regex(reused.redirect, /error=Verification/)
-  t.deepEqual(await client.session(), {})
-})
+    test.serial(name('an unknown email with auto-create off gets no session and an error redirect'), async (t) => {
+      const { mailbox, client, records } = await setup(t, kind, makeStore)
+      await client.signIn('stranger@example.com')
+      t.is(mailbox.length, 1)
+      const callback = await client.callback(linkQuery(mailbox[0].url))
+      t.regex(callback.redirect, /error=/)
+      t.deepEqual(await client.session(), {})
+      t.is(records.size, 1)
+    })
+
+    test.serial(name('a wrong code, a code for another email and a reused code give no session'), async (t) => {
+      const { mailbox, client } = await setup(t, kind, makeStore)
+      await client.signIn(ANN.email)
+      const { url, token } = mailbox[0]
+      const wrong = await client.callback(linkQuery(url, { token: token === '000000' ? '000001' : '000000' }))
+      t.regex(wrong.redirect, /error=Verification/)
+      const other = await client.callback(linkQuery(url, { email: 'eve@example.com' }))
+      t.regex(other.redirect, /error=Verification/)
+      t.deepEqual(await client.session(), {})
+
+      await client.callback(linkQuery(url))
+      t.like((await client.session()).user, { email: ANN.email })
+      await client.signOut()
+      const reused = await client.callback(linkQuery(url))
+      t.regex(reused.redirect, /error=Verification/)
+      t.deepEqual(await client.session(), {})
+    })
+
+    test.serial(name('an expired code gives no session'), async (t) => {
+      const { mailbox, client } = await setup(t, kind, makeStore, { providerOptions: { maxAge: 1 } })
+      await client.signIn(ANN.email)
+      await new Promise((resolve) => setTimeout(resolve, 1200))
+      const callback = await client.callback(linkQuery(mailbox[0].url))
+      t.regex(callback.redirect, /error=Verification/)
+      t.deepEqual(await client.session(), {})
+    })
+  }
+}
