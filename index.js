@@ -3,7 +3,7 @@
 // in the caller's realm. HTTP, JSON, token rules and stores are Rust (src/), loaded from binding.js.
 'use strict'
 
-const { randomBytes } = require('node:crypto')
+const { createHash, randomBytes } = require('node:crypto')
 const binding = require('./binding.js')
 
 const LOG_PREFIX = '[@chatbotkit/nextauth]'
@@ -162,7 +162,7 @@ function adapterObject(native, adapterName) {
   const nothing = () => undefined
   const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
   const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
-  return {
+  const adapter = {
     createUser: (data) => call('createUser', data, user),
     getUser: (id) => call('getUser', id, user),
     getUserByEmail: (email) => call('getUserByEmail', email, user),
@@ -177,6 +177,44 @@ function adapterObject(native, adapterName) {
     getSessionAndUser: noSessions,
     updateSession: noSessions,
     deleteSession: noSessions,
+  }
+  adapter.getAdapter = legacyAdapter(adapter, noAccounts, noSessions)
+  return adapter
+}
+
+/**
+ * The NextAuth v3 adapter protocol over the same adapter: `getAdapter(appOptions)` resolves with
+ * v3's methods. v3 leaves hashing the code and sending the email to the adapter, and reads a
+ * code (getVerificationRequest) before deleting it (deleteVerificationRequest): the read consumes
+ * it, so a code still works once, atomically, and the delete has nothing left to do.
+ */
+function legacyAdapter(adapter, noAccounts, noSessions) {
+  const hashed = (token, secret) => createHash('sha256').update(`${token}${secret}`).digest('hex')
+  return async function getAdapter(appOptions = {}) {
+    return {
+      createUser: (profile) => adapter.createUser(profile),
+      getUser: (id) => adapter.getUser(id),
+      getUserByEmail: async (email) => (email ? adapter.getUserByEmail(email) : null),
+      getUserByProviderAccountId: noAccounts,
+      getUserByCredentials: async () => null,
+      updateUser: (user) => adapter.updateUser(user),
+      deleteUser: (id) => adapter.deleteUser(id),
+      linkAccount: noAccounts,
+      unlinkAccount: noAccounts,
+      createSession: noSessions,
+      getSession: noSessions,
+      updateSession: noSessions,
+      deleteSession: noSessions,
+      async createVerificationRequest(identifier, url, token, secret, provider) {
+        const expires = new Date(Date.now() + (provider?.maxAge ?? 24 * 60 * 60) * 1000)
+        await adapter.createVerificationToken({ identifier, token: hashed(token, secret), expires })
+        await provider.sendVerificationRequest({ identifier, url, token, baseUrl: appOptions.baseUrl, provider })
+      },
+      async getVerificationRequest(identifier, token, secret) {
+        return adapter.useVerificationToken({ identifier, token: hashed(token, secret) })
+      },
+      async deleteVerificationRequest() {},
+    }
   }
 }
 

@@ -15,14 +15,14 @@ async function setup(t, options = {}, fakeOptions = {}) {
   return { api, adapter, users: api.data['partner/user'] }
 }
 
-test('is called without new and returns all 14 NextAuth v4 methods', async (t) => {
+test('is called without new and returns all 14 NextAuth v4 methods, and v3\'s getAdapter', async (t) => {
   const { adapter } = await setup(t)
   const methods = [
     'createUser', 'getUser', 'getUserByEmail', 'getUserByAccount', 'updateUser', 'deleteUser', 'linkAccount',
     'unlinkAccount', 'createSession', 'getSessionAndUser', 'updateSession', 'deleteSession',
     'createVerificationToken', 'useVerificationToken',
   ]
-  t.deepEqual(Object.keys(adapter).sort(), [...methods].sort())
+  t.deepEqual(Object.keys(adapter).sort(), [...methods, 'getAdapter'].sort())
   for (const method of methods) t.is(typeof adapter[method], 'function', method)
 })
 
