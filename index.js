@@ -4,9 +4,36 @@
 'use strict'
 
 const { createHash, randomBytes } = require('node:crypto')
-const binding = require('./binding.js')
+
+const binding = loadBinding()
 
 const LOG_PREFIX = '[@chatbotkit/nextauth]'
+
+/** The native addon; when no prebuilt binary fits, an error that says which and what to do. */
+function loadBinding() {
+  try {
+    return require('./binding.js')
+  } catch (error) {
+    const { platform, arch } = process
+    const libc = platform === 'linux' ? (process.report?.getReport?.().header?.glibcVersionRuntime ? '-gnu' : '-musl') : ''
+    const abi = platform === 'win32' ? `${platform}-${arch}-msvc` : `${platform}-${arch}${libc}`
+    const { optionalDependencies = {} } = require('./package.json')
+    const expected = `@chatbotkit/nextauth-${abi}`
+    const supported = Object.keys(optionalDependencies).map((name) => name.replace('@chatbotkit/nextauth-', ''))
+    const why = supported.includes(abi)
+      ? `The package ${expected} (its prebuilt binary) is not installed: npm skips optional dependencies ` +
+        'with --no-optional or --omit=optional, with a lock file made on another platform (npm/cli#4828), ' +
+        'or when its version differs from @chatbotkit/nextauth. Reinstall without those, or add it: ' +
+        `npm install ${expected}.`
+      : `No prebuilt binary is published for ${abi} (there are: ${supported.join(', ')}).`
+    throw new Error(
+      `@chatbotkit/nextauth cannot load its native addon on ${abi}. ${why} ` +
+        'To build it from source instead: install Rust (https://rustup.rs) and run `npm install && npm run build` ' +
+        `in a clone of this package's repository, then set NAPI_RS_NATIVE_LIBRARY_PATH to the nextauth.${abi}.node it builds.`,
+      { cause: error },
+    )
+  }
+}
 
 /** Base class for token stores: extend it and implement `get`, `set` and `del`. */
 class Store {
