@@ -10,32 +10,12 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
- * Keeps values in this process's memory, each for its `px` milliseconds. Not for production: the
- * values are lost on restart and not shared between instances.
- */
-export declare class MemoryStore {
-  constructor()
-  /** The value under `key`, or `null` when there is none or it has expired. */
-  get(key: string): Promise<any>
-  /** Stores `value` under `key`; with `{ px }` it expires after that many milliseconds. */
-  set(key: string, value: any, options?: { px?: number }): Promise<undefined>
-  /** Removes the value under `key`. */
-  del(key: string): Promise<undefined>
-  /** Reads and removes the value under `key` in one step. */
-  getdel(key: string): Promise<any>
-  /** How many entries the store holds (expired ones may count until they are swept). */
-  get size(): number
-}
-
-/**
  * The native half of `ChatBotKitPartnerAdapter` / `ChatBotKitContactAdapter`; the JS glue wraps
  * it into NextAuth's adapter object. Inputs arrive with `Date`s already turned into epoch ms.
  */
 export declare class NativeAdapter {
-  /** An adapter whose tokens stay in a native `MemoryStore`: no call into JS. */
-  static withMemoryStore(kind: string, options: object, store: MemoryStore): NativeAdapter
-  /** An adapter whose tokens live in a native `RedisStore`: no call into JS. */
-  static withRedisStore(kind: string, options: object, store: RedisStore): NativeAdapter
+  /** An adapter whose tokens stay in a native store (`MemoryStore`, `RedisStore`): no call into JS. */
+  static withNativeStore(kind: string, options: object, store: NativeStore): NativeAdapter
   /** An adapter whose tokens live in a JS store (functions normalised by the glue). */
   static withJsStore(kind: string, options: object, store: JsStoreFunctions): NativeAdapter
   getUser(id: string): Promise<Record<string, any> | null>
@@ -48,20 +28,28 @@ export declare class NativeAdapter {
 }
 
 /**
- * A token store in Redis, shared by every instance of your app: a connection pool to one server
- * (`url`) or a Redis Cluster (`nodes`). Nothing connects until the first command.
+ * The native half of `MemoryStore` and `RedisStore` (JS classes in index.js wrap it): values in
+ * this process's memory, or in Redis through a connection pool.
  */
-export declare class RedisStore {
-  constructor(options?: string | object)
-  /** The value under `key` (JSON), or `null`. */
+export declare class NativeStore {
+  /** In memory, each value for its `px` milliseconds. */
+  static memory(): NativeStore
+  /**
+   * In Redis: a URL string or options (see `RedisStoreOptions`). Nothing connects until the first
+   * command.
+   */
+  static redis(options?: string | object): NativeStore
+  /** The value under `key`, or `null` when there is none or it has expired. */
   get(key: string): Promise<any>
-  /** Stores `value` as JSON under `key`; with `{ px }` it expires after that many milliseconds. */
+  /** Stores `value` under `key`; with `{ px }` it expires after that many milliseconds. */
   set(key: string, value: any, options?: { px?: number }): Promise<undefined>
   /** Removes the value under `key`. */
   del(key: string): Promise<undefined>
-  /** Reads and removes the value under `key` in one atomic command. */
+  /** Reads and removes the value under `key` in one atomic step. */
   getdel(key: string): Promise<any>
-  /** Closes the pool's connections; later calls reject. Not required before exit. */
+  /** Entries held in memory (expired ones may count until they are swept); `null` for Redis. */
+  get size(): number | null
+  /** Closes a Redis pool's connections; later calls reject. Not required before exit. */
   close(): void
 }
 

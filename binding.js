@@ -835,6 +835,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.MemoryStore = nativeBinding.MemoryStore
 module.exports.NativeAdapter = nativeBinding.NativeAdapter
-module.exports.RedisStore = nativeBinding.RedisStore
+module.exports.NativeStore = nativeBinding.NativeStore

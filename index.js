@@ -57,24 +57,99 @@ function callable(Class) {
   })
 }
 
-// The native stores are Stores like any other.
-Object.setPrototypeOf(binding.MemoryStore.prototype, Store.prototype)
-Object.setPrototypeOf(binding.RedisStore.prototype, Store.prototype)
-const MemoryStore = callable(binding.MemoryStore)
-const RedisStore = callable(binding.RedisStore)
+const STORE_METHODS = ['get', 'set', 'del', 'getdel']
+
+/** A Store whose work is native — in memory or in Redis; MemoryStore and RedisStore pick which. */
+class NativeBackedStore extends Store {
+  #native
+
+  constructor(native) {
+    super()
+    this.#native = native
+  }
+
+  /**
+   * The native store behind `store` when the adapter may use it directly, with no call into JS:
+   * a MemoryStore or RedisStore whose class overrides none of the store methods.
+   */
+  static fastPath(store) {
+    if (store === null || typeof store !== 'object' || !(#native in store)) return undefined
+    const proto = Object.getPrototypeOf(store)
+    const own = NativeBackedStore.prototype
+    return STORE_METHODS.every((method) => proto[method] === own[method]) ? store.#native : undefined
+  }
+
+  static native(store) {
+    return store.#native
+  }
+
+  get(key) {
+    return nativeCall(() => this.#native.get(key))
+  }
+
+  set(key, value, options) {
+    return nativeCall(() => this.#native.set(key, value, options))
+  }
+
+  del(key) {
+    return nativeCall(() => this.#native.del(key))
+  }
+
+  /** Reads and removes the value under `key` in one atomic step. */
+  getdel(key) {
+    return nativeCall(() => this.#native.getdel(key))
+  }
+}
+
+/** Keeps values in this process's memory, each for its `px` milliseconds. Not for production. */
+class MemoryStore extends NativeBackedStore {
+  constructor() {
+    super(binding.NativeStore.memory())
+  }
+
+  /** How many entries the store holds (expired ones may count until they are swept). */
+  get size() {
+    return NativeBackedStore.native(this).size
+  }
+}
+
+/** A token store in Redis shared by every instance of the app: one server, or a Cluster. */
+class RedisStore extends NativeBackedStore {
+  constructor(options) {
+    let native
+    try {
+      native = binding.NativeStore.redis(options)
+    } catch (error) {
+      throw localError(error)
+    }
+    super(native)
+  }
+
+  /** Closes the pool's connections; later calls reject. Not needed for the process to exit. */
+  close() {
+    NativeBackedStore.native(this).close()
+  }
+}
 
 /** Base class for the Contact adapter's stores; the same contract as `Store`. */
 class ContactStore extends Store {
-  // A ContactMemoryStore is a native MemoryStore underneath, yet it is a ContactStore too.
+  // A ContactMemoryStore is a MemoryStore, yet it is a ContactStore too.
   static [Symbol.hasInstance](value) {
     return Function.prototype[Symbol.hasInstance].call(this, value) || (this === ContactStore && value instanceof ContactMemoryStore)
   }
 }
 
-const ContactMemoryStore = callable(class ContactMemoryStore extends binding.MemoryStore {})
+/** `MemoryStore` for the Contact adapter. Not for production. */
+class ContactMemoryStore extends MemoryStore {}
 
-/** Stores whose token work the adapter does in Rust: native stores nobody has subclassed. */
-const NATIVE_STORES = new Set([MemoryStore.prototype, ContactMemoryStore.prototype, RedisStore.prototype])
+/** Runs a native store call; its failure becomes an `Error` of this realm. */
+async function nativeCall(call) {
+  try {
+    return await call()
+  } catch (error) {
+    throw localError(error)
+  }
+}
 
 /** An `Error` of this realm with the native error's message and `code`. */
 function localError(error) {
@@ -151,10 +226,9 @@ function nativeAdapter(kind, adapterName, options) {
   }
   const { store } = options
   try {
-    if (store && NATIVE_STORES.has(Object.getPrototypeOf(store))) {
-      return store instanceof binding.RedisStore
-        ? binding.NativeAdapter.withRedisStore(kind, options, store)
-        : binding.NativeAdapter.withMemoryStore(kind, options, store)
+    const native = NativeBackedStore.fastPath(store)
+    if (native) {
+      return binding.NativeAdapter.withNativeStore(kind, options, native)
     }
     return binding.NativeAdapter.withJsStore(kind, options, storeFunctions(adapterName, store))
   } catch (error) {
@@ -289,10 +363,10 @@ module.exports = {
   ChatBotKitPartnerAdapter,
   ChatBotKitEmailProvider,
   Store,
-  MemoryStore,
+  MemoryStore: callable(MemoryStore),
   ChatBotKitContactAdapter,
   ChatBotKitContactEmailProvider,
   ContactStore,
-  ContactMemoryStore,
-  RedisStore,
+  ContactMemoryStore: callable(ContactMemoryStore),
+  RedisStore: callable(RedisStore),
 }

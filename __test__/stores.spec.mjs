@@ -40,7 +40,7 @@ test('MemoryStore honours px: an entry past its time-to-live is gone', async (t)
 test('MemoryStore is a Store, works without new, and rejects a bad px', async (t) => {
   t.true(new MemoryStore() instanceof Store)
   t.true(MemoryStore() instanceof MemoryStore)
-  t.throws(() => new MemoryStore().set('k', 1, { px: -5 }), { message: /px/ })
+  await t.throwsAsync(new MemoryStore().set('k', 1, { px: -5 }), { message: /px/, code: 'INVALID_ARGUMENT' })
 })
 
 test('MemoryStore sweeps expired entries as it grows', async (t) => {

@@ -22,7 +22,7 @@ use crate::adapter::Adapter;
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
 use crate::error::{promise, Error};
 use crate::options::{redis_options, AdapterOptions};
-use crate::store::{JsStore, JsStoreFunctions, MemoryMap, Redis, SetOptions, Store};
+use crate::store::{Backend, JsStore, JsStoreFunctions, Redis, SetOptions, Store};
 use crate::tokens::{Tokens, VerificationToken};
 
 #[napi_derive::module_init]
@@ -37,20 +37,32 @@ fn init() {
   }));
 }
 
-/// Keeps values in this process's memory, each for its `px` milliseconds. Not for production: the
-/// values are lost on restart and not shared between instances.
+/// The native half of `MemoryStore` and `RedisStore` (JS classes in index.js wrap it): values in
+/// this process's memory, or in Redis through a connection pool.
 #[napi]
-pub struct MemoryStore {
-  map: Arc<MemoryMap>,
+pub struct NativeStore {
+  backend: Backend,
 }
 
 #[napi]
-impl MemoryStore {
-  #[napi(constructor, catch_unwind)]
-  #[allow(clippy::new_without_default)]
-  pub fn new() -> Self {
+impl NativeStore {
+  /// In memory, each value for its `px` milliseconds.
+  #[napi(factory, catch_unwind)]
+  pub fn memory() -> Self {
     Self {
-      map: Arc::default(),
+      backend: Backend::Memory(Arc::default()),
+    }
+  }
+
+  /// In Redis: a URL string or options (see `RedisStoreOptions`). Nothing connects until the first
+  /// command.
+  #[napi(factory, catch_unwind, ts_args_type = "options?: string | object")]
+  pub fn redis(env: &Env, options: Option<Unknown>) -> napi::Result<Self> {
+    match redis_options(options).and_then(Redis::new) {
+      Ok(redis) => Ok(Self {
+        backend: Backend::Redis(Arc::new(redis)),
+      }),
+      Err(err) => Err(err.throw(env)),
     }
   }
 
@@ -61,8 +73,8 @@ impl MemoryStore {
     env: &'env Env,
     key: String,
   ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
-    let map = self.map.clone();
-    promise(env, async move { Ok(map.get(&key)) })
+    let backend = self.backend.clone();
+    promise(env, async move { backend.get(&key).await })
   }
 
   /// Stores `value` under `key`; with `{ px }` it expires after that many milliseconds.
@@ -78,111 +90,41 @@ impl MemoryStore {
     options: Option<SetOptions>,
   ) -> napi::Result<PromiseRaw<'env, ()>> {
     let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
-    let map = self.map.clone();
-    promise(env, async move {
-      map.set(key, value, ttl);
-      Ok(())
-    })
+    let backend = self.backend.clone();
+    promise(env, async move { backend.set(&key, value, ttl).await })
   }
 
   /// Removes the value under `key`.
   #[napi(catch_unwind)]
   pub fn del<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, ()>> {
-    let map = self.map.clone();
-    promise(env, async move {
-      map.del(&key);
-      Ok(())
-    })
+    let backend = self.backend.clone();
+    promise(env, async move { backend.del(&key).await })
   }
 
-  /// Reads and removes the value under `key` in one step.
+  /// Reads and removes the value under `key` in one atomic step.
   #[napi(catch_unwind, ts_return_type = "Promise<any>")]
   pub fn getdel<'env>(
     &self,
     env: &'env Env,
     key: String,
   ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
-    let map = self.map.clone();
-    promise(env, async move { Ok(map.take(&key)) })
+    let backend = self.backend.clone();
+    promise(env, async move { backend.take(&key).await })
   }
 
-  /// How many entries the store holds (expired ones may count until they are swept).
+  /// Entries held in memory (expired ones may count until they are swept); `null` for Redis.
   #[napi(getter, catch_unwind)]
-  pub fn size(&self) -> u32 {
-    u32::try_from(self.map.len()).unwrap_or(u32::MAX)
-  }
-}
-
-/// A token store in Redis, shared by every instance of your app: a connection pool to one server
-/// (`url`) or a Redis Cluster (`nodes`). Nothing connects until the first command.
-#[napi]
-pub struct RedisStore {
-  redis: Arc<Redis>,
-}
-
-#[napi]
-impl RedisStore {
-  #[napi(constructor, catch_unwind, ts_args_type = "options?: string | object")]
-  pub fn new(env: &Env, options: Option<Unknown>) -> napi::Result<Self> {
-    let redis = redis_options(options).and_then(Redis::new);
-    match redis {
-      Ok(redis) => Ok(Self {
-        redis: Arc::new(redis),
-      }),
-      Err(err) => Err(err.throw(env)),
-    }
+  pub fn size(&self) -> Option<u32> {
+    self
+      .backend
+      .len()
+      .map(|len| u32::try_from(len).unwrap_or(u32::MAX))
   }
 
-  /// The value under `key` (JSON), or `null`.
-  #[napi(catch_unwind, ts_return_type = "Promise<any>")]
-  pub fn get<'env>(
-    &self,
-    env: &'env Env,
-    key: String,
-  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
-    let redis = self.redis.clone();
-    promise(env, async move { redis.get(&key).await })
-  }
-
-  /// Stores `value` as JSON under `key`; with `{ px }` it expires after that many milliseconds.
-  #[napi(
-    catch_unwind,
-    ts_args_type = "key: string, value: any, options?: { px?: number }"
-  )]
-  pub fn set<'env>(
-    &self,
-    env: &'env Env,
-    key: String,
-    value: Value,
-    options: Option<SetOptions>,
-  ) -> napi::Result<PromiseRaw<'env, ()>> {
-    let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
-    let redis = self.redis.clone();
-    promise(env, async move { redis.set(&key, &value, ttl).await })
-  }
-
-  /// Removes the value under `key`.
-  #[napi(catch_unwind)]
-  pub fn del<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, ()>> {
-    let redis = self.redis.clone();
-    promise(env, async move { redis.del(&key).await })
-  }
-
-  /// Reads and removes the value under `key` in one atomic command.
-  #[napi(catch_unwind, ts_return_type = "Promise<any>")]
-  pub fn getdel<'env>(
-    &self,
-    env: &'env Env,
-    key: String,
-  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
-    let redis = self.redis.clone();
-    promise(env, async move { redis.take(&key).await })
-  }
-
-  /// Closes the pool's connections; later calls reject. Not required before exit.
+  /// Closes a Redis pool's connections; later calls reject. Not required before exit.
   #[napi(catch_unwind)]
   pub fn close(&self) {
-    self.redis.close();
+    self.backend.close();
   }
 }
 
@@ -195,28 +137,16 @@ pub struct NativeAdapter {
 
 #[napi]
 impl NativeAdapter {
-  /// An adapter whose tokens stay in a native `MemoryStore`: no call into JS.
+  /// An adapter whose tokens stay in a native store (`MemoryStore`, `RedisStore`): no call into JS.
   #[napi(factory, catch_unwind)]
-  pub fn with_memory_store(
+  pub fn with_native_store(
     env: &Env,
     kind: String,
     options: Object,
-    store: &MemoryStore,
+    store: &NativeStore,
   ) -> napi::Result<Self> {
-    let map = store.map.clone();
-    Self::build(env, &kind, &options, |_| Store::Memory(map))
-  }
-
-  /// An adapter whose tokens live in a native `RedisStore`: no call into JS.
-  #[napi(factory, catch_unwind)]
-  pub fn with_redis_store(
-    env: &Env,
-    kind: String,
-    options: Object,
-    store: &RedisStore,
-  ) -> napi::Result<Self> {
-    let redis = store.redis.clone();
-    Self::build(env, &kind, &options, |_| Store::Redis(redis))
+    let backend = store.backend.clone();
+    Self::build(env, &kind, &options, |_| Store::Native(backend))
   }
 
   /// An adapter whose tokens live in a JS store (functions normalised by the glue).

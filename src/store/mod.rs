@@ -37,12 +37,11 @@ pub enum Consumed {
   Locked,
 }
 
+/// Where an adapter's tokens live.
 #[derive(Clone)]
 pub enum Store {
-  /// A native `MemoryStore`: no call into JS.
-  Memory(Arc<MemoryMap>),
-  /// A native `RedisStore`: no call into JS, consumed with one atomic command.
-  Redis(Arc<Redis>),
+  /// A native `MemoryStore` or `RedisStore`: no call into JS.
+  Native(Backend),
   /// Any object with async `get` / `set` / `del`.
   Js(Arc<JsStore>),
 }
@@ -51,11 +50,7 @@ impl Store {
   /// Stores `value` under `key` for `ttl`.
   pub async fn put(&self, key: String, value: Value, ttl: Duration) -> Result<()> {
     match self {
-      Store::Memory(map) => {
-        map.set(key, value, Some(ttl));
-        Ok(())
-      }
-      Store::Redis(redis) => redis.set(&key, &value, Some(ttl)).await,
+      Store::Native(backend) => backend.set(&key, value, Some(ttl)).await,
       Store::Js(store) => store.set(key, value, ttl).await,
     }
   }
@@ -70,9 +65,68 @@ impl Store {
     limit: AttemptLimit,
   ) -> Result<Consumed> {
     match self {
-      Store::Memory(map) => Ok(map.consume(&key, &attempts, limit)),
-      Store::Redis(redis) => redis.consume(&key, &attempts, limit).await,
+      Store::Native(Backend::Memory(map)) => Ok(map.consume(&key, &attempts, limit)),
+      Store::Native(Backend::Redis(redis)) => redis.consume(&key, &attempts, limit).await,
       Store::Js(store) => store.consume(key, attempts, limit).await,
+    }
+  }
+}
+
+/// The native stores behind `MemoryStore` and `RedisStore`, with the store interface JS sees.
+#[derive(Clone)]
+pub enum Backend {
+  Memory(Arc<MemoryMap>),
+  Redis(Arc<Redis>),
+}
+
+impl Backend {
+  pub async fn get(&self, key: &str) -> Result<Option<Value>> {
+    match self {
+      Backend::Memory(map) => Ok(map.get(key)),
+      Backend::Redis(redis) => redis.get(key).await,
+    }
+  }
+
+  pub async fn set(&self, key: &str, value: Value, ttl: Option<Duration>) -> Result<()> {
+    match self {
+      Backend::Memory(map) => {
+        map.set(key.to_owned(), value, ttl);
+        Ok(())
+      }
+      Backend::Redis(redis) => redis.set(key, &value, ttl).await,
+    }
+  }
+
+  pub async fn del(&self, key: &str) -> Result<()> {
+    match self {
+      Backend::Memory(map) => {
+        map.del(key);
+        Ok(())
+      }
+      Backend::Redis(redis) => redis.del(key).await,
+    }
+  }
+
+  /// Reads and removes the value in one step.
+  pub async fn take(&self, key: &str) -> Result<Option<Value>> {
+    match self {
+      Backend::Memory(map) => Ok(map.take(key)),
+      Backend::Redis(redis) => redis.take(key).await,
+    }
+  }
+
+  /// Entries held in memory; `None` for Redis.
+  pub fn len(&self) -> Option<usize> {
+    match self {
+      Backend::Memory(map) => Some(map.len()),
+      Backend::Redis(_) => None,
+    }
+  }
+
+  /// Drains a Redis pool; nothing to do for memory.
+  pub fn close(&self) {
+    if let Backend::Redis(redis) = self {
+      redis.close();
     }
   }
 }
