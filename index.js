@@ -3,8 +3,6 @@
 // in the caller's realm. HTTP, JSON, token rules and stores are Rust (src/), loaded from binding.js.
 'use strict'
 
-const { createHash, randomBytes } = require('node:crypto')
-
 const binding = loadBinding()
 
 const LOG_PREFIX = '[@chatbotkit/nextauth]'
@@ -290,7 +288,7 @@ function adapterObject(native, adapterName) {
  * it, so a code still works once, atomically, and the delete has nothing left to do.
  */
 function legacyAdapter(adapter, noAccounts, noSessions) {
-  const hashed = (token, secret) => createHash('sha256').update(`${token}${secret}`).digest('hex')
+  const hashed = (token, secret) => require('node:crypto').createHash('sha256').update(`${token}${secret}`).digest('hex')
   return async function getAdapter(appOptions = {}) {
     return {
       createUser: (profile) => adapter.createUser(profile),
@@ -349,7 +347,7 @@ function emailProvider(options = {}) {
     from: 'NextAuth <no-reply@localhost>',
     maxAge: 15 * 60,
     async generateVerificationToken() {
-      return randomBytes(3).toString('hex')
+      return require('node:crypto').randomBytes(3).toString('hex')
     },
     async sendVerificationRequest({ identifier, token }) {
       console.log(`${LOG_PREFIX} verification code for ${identifier}: ${token}`)

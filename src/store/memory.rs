@@ -1,5 +1,6 @@
 //! The in-process store: a map whose entries vanish after their time-to-live, shared safely
-//! between threads. Expired entries are never returned, and are swept as the map grows.
+//! between threads. Expired entries are never returned, and are swept as the map grows. Values
+//! are kept as compact JSON text (a code costs about 200 bytes), parsed when read.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -20,13 +21,20 @@ pub struct MemoryMap {
 
 #[derive(Default)]
 struct State {
-  entries: HashMap<String, Entry>,
+  entries: HashMap<Box<str>, Entry>,
   writes_since_sweep: usize,
 }
 
 struct Entry {
-  value: Value,
+  /// The value as JSON text.
+  json: Box<str>,
   expires_at: Option<Instant>,
+}
+
+impl Entry {
+  fn value(&self) -> Value {
+    serde_json::from_str(&self.json).unwrap_or(Value::Null)
+  }
 }
 
 impl Entry {
@@ -49,7 +57,7 @@ impl MemoryMap {
     let mut state = self.state();
     let now = Instant::now();
     match state.entries.get(key) {
-      Some(entry) if entry.is_live(now) => Some(entry.value.clone()),
+      Some(entry) if entry.is_live(now) => Some(entry.value()),
       Some(_) => {
         state.entries.remove(key);
         None
@@ -62,8 +70,11 @@ impl MemoryMap {
   pub fn set(&self, key: String, value: Value, ttl: Option<Duration>) {
     let now = Instant::now();
     let expires_at = ttl.and_then(|ttl| now.checked_add(ttl));
+    let json = value.to_string().into_boxed_str();
     let mut state = self.state();
-    state.entries.insert(key, Entry { value, expires_at });
+    state
+      .entries
+      .insert(key.into_boxed_str(), Entry { json, expires_at });
     state.writes_since_sweep += 1;
     if state.writes_since_sweep >= SWEEP_EVERY.max(state.entries.len() / 2) {
       state.entries.retain(|_, entry| entry.is_live(now));
@@ -79,7 +90,7 @@ impl MemoryMap {
   /// concurrent callers exactly one gets the value.
   pub fn take(&self, key: &str) -> Option<Value> {
     let entry = self.state().entries.remove(key)?;
-    entry.is_live(Instant::now()).then_some(entry.value)
+    entry.is_live(Instant::now()).then(|| entry.value())
   }
 
   /// `Store::consume`, under one lock.
@@ -90,7 +101,9 @@ impl MemoryMap {
       .entries
       .get(attempts)
       .filter(|entry| entry.is_live(now));
-    let count = counter.and_then(|entry| entry.value.as_u64()).unwrap_or(0);
+    let count = counter
+      .and_then(|entry| entry.json.parse::<u64>().ok())
+      .unwrap_or(0);
     let window_ends = counter.and_then(|entry| entry.expires_at);
     if count >= u64::from(limit.max) {
       return Consumed::Locked;
@@ -98,14 +111,14 @@ impl MemoryMap {
     match state.entries.remove(key).filter(|entry| entry.is_live(now)) {
       Some(entry) => {
         state.entries.remove(attempts);
-        Consumed::Found(entry.value)
+        Consumed::Found(entry.value())
       }
       None => {
         let expires_at = window_ends.or_else(|| now.checked_add(limit.window));
-        let value = Value::from(count + 1);
+        let json = (count + 1).to_string().into_boxed_str();
         state
           .entries
-          .insert(attempts.to_owned(), Entry { value, expires_at });
+          .insert(attempts.into(), Entry { json, expires_at });
         Consumed::Missing
       }
     }

@@ -199,17 +199,20 @@ impl Redis {
   }
 
   async fn run<T: FromRedisValue>(&self, name: &str, command: &Cmd) -> Result<T> {
+    // The pool hands out a multiplexed connection, checked on the way out; a clone of it is
+    // used and the pooled object goes straight back, so concurrent commands share (pipeline over)
+    // the pool's connections instead of each holding one.
     let work = async {
       match &self.pool {
         Pool::Single(pool) => {
-          let mut connection = pool.get().await.map_err(|e| self.pool_error(&e))?;
+          let mut connection = pool.get().await.map_err(|e| self.pool_error(&e))?.clone();
           command
             .query_async(&mut connection)
             .await
             .map_err(|e| self.redis_error(name, &e))
         }
         Pool::Cluster(pool) => {
-          let mut connection = pool.get().await.map_err(|e| self.pool_error(&e))?;
+          let mut connection = pool.get().await.map_err(|e| self.pool_error(&e))?.clone();
           command
             .query_async(&mut connection)
             .await

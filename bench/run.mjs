@@ -1,0 +1,268 @@
+// `npm run bench`: the native package against the JavaScript path the original takes (the
+// official @chatbotkit/sdk, a Map store, an ioredis store) and against the machine's limits (wrk
+// at the same fake API, redis-benchmark for the same Redis commands), in one run, on loopback.
+// Prints a table of ratios and writes bench/results.md and bench/chart.svg.
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+import Redis from 'ioredis'
+
+import { ChatBotKitEmailProvider, ChatBotKitPartnerAdapter, MemoryStore, RedisStore } from '@chatbotkit/nextauth'
+
+import { linkQuery, nextAuthClient, readmeConfig } from '../__test__/fixtures/nextauth-v4.mjs'
+import { freePort, startRedis } from '../__test__/fixtures/redis.mjs'
+import { SECRET } from './fake-api.mjs'
+import { IoRedisStore, JsPartnerAdapter, MapStore } from './js-adapter.mjs'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const root = fileURLToPath(new URL('..', import.meta.url))
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
+const FAKE_WORKERS = Number(process.env.BENCH_FAKE_WORKERS ?? 2)
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const stats = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values })
+const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2))
+const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`
+
+/** Calls/s of `call` with `inFlight` concurrent loops for SECONDS, RUNS times. */
+async function rate(call, inFlight) {
+  const values = []
+  for (let run = 0; run < RUNS; run++) {
+    for (let i = 0; i < 200; i++) await call() // warm-up: connections, JIT
+    let done = 0
+    const until = Date.now() + SECONDS * 1000
+    const started = process.hrtime.bigint()
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (Date.now() < until) {
+          await call()
+          done++
+        }
+      }),
+    )
+    values.push(done / (Number(process.hrtime.bigint() - started) / 1e9))
+  }
+  return stats(values)
+}
+
+async function startFake() {
+  const port = await freePort()
+  const child = spawn(process.execPath, [`${here}fake-api.mjs`, String(port), String(FAKE_WORKERS)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise((resolve) => child.stdout.once('data', resolve))
+  return { url: `http://127.0.0.1:${port}`, port, stop: () => child.kill('SIGTERM') }
+}
+
+function wrk(url, connections) {
+  const values = []
+  for (let run = 0; run < RUNS; run++) {
+    const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '-H', `Authorization: Bearer ${SECRET}`, url], { encoding: 'utf8' })
+    values.push(Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]))
+  }
+  return stats(values)
+}
+
+function redisBenchmark(port, args) {
+  const values = []
+  for (let run = 0; run < RUNS; run++) {
+    const out = execFileSync('redis-benchmark', ['-p', String(port), '-c', '64', '-n', '60000', '-q', ...args], { encoding: 'utf8' })
+    values.push(Number(/([\d.]+) requests per second/.exec(out)[1]))
+  }
+  return stats(values)
+}
+
+const results = {}
+const targets = []
+const target = (name, ok, detail) => targets.push({ name, ok, detail })
+
+const fake = await startFake()
+const redis = await startRedis()
+try {
+  const nativeMemory = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: fake.url, retries: 0 })
+  const jsMemory = JsPartnerAdapter({ secret: SECRET, store: new MapStore(), baseUrl: fake.url })
+
+  // P1: getUserByEmail calls/s
+  for (const inFlight of [1, 64]) {
+    results[`P1 getUserByEmail, ${inFlight} in flight`] = {
+      native: await rate(() => nativeMemory.getUserByEmail('ann@example.com'), inFlight),
+      js: await rate(() => jsMemory.getUserByEmail('ann@example.com'), inFlight),
+      limit: wrk(`${fake.url}/v1/partner/user/list?email=ann%40example.com`, inFlight),
+      limitName: `wrk -c${inFlight}`,
+      unit: 'calls/s',
+    }
+  }
+
+  // P2: create+use pairs/s, 64 in flight
+  let n = 0
+  const pair = (adapter) => async () => {
+    const token = `t${n++}`
+    await adapter.createVerificationToken({ identifier: 'ann@example.com', token, expires: new Date(Date.now() + 60_000) })
+    await adapter.useVerificationToken({ identifier: 'ann@example.com', token })
+  }
+  results['P2 token create+use pairs, MemoryStore vs Map store, 64 in flight'] = {
+    native: await rate(pair(nativeMemory), 64),
+    js: await rate(pair(jsMemory), 64),
+    unit: 'pairs/s',
+  }
+  const redisStore = new RedisStore({ url: redis.url, poolSize: 16 })
+  const ioredis = new Redis(redis.port, '127.0.0.1', { lazyConnect: false })
+  const nativeRedis = ChatBotKitPartnerAdapter({ secret: SECRET, store: redisStore, baseUrl: fake.url })
+  const jsRedis = JsPartnerAdapter({ secret: SECRET, store: new IoRedisStore(ioredis), baseUrl: fake.url })
+  const script = "local a = tonumber(redis.call('GET', KEYS[2]) or '0') if a >= 5 then return 1 end local v = redis.call('GET', KEYS[1]) if v then redis.call('DEL', KEYS[1], KEYS[2]) return v end if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], 900000) end return 0"
+  const setRate = redisBenchmark(redis.port, ['SET', 'k{t}:__rand_int__', '{"identifier":"ann@example.com","expires":1}', 'PX', '60000'])
+  const evalRate = redisBenchmark(redis.port, ['EVAL', script, '2', 'k{t}:__rand_int__', 'a{t}', '5', '900000'])
+  // One pair is one SET and one EVAL: the pairs/s Redis allows is 1 / (1/set + 1/eval).
+  const combine = (a, b) => stats(a.runs.map((x, i) => 1 / (1 / x + 1 / b.runs[i])))
+  results['P2 token create+use pairs, RedisStore vs ioredis store, 64 in flight'] = {
+    native: await rate(pair(nativeRedis), 64),
+    js: await rate(pair(jsRedis), 64),
+    limit: combine(setRate, evalRate),
+    limitName: 'redis-benchmark SET PX + EVAL',
+    unit: 'pairs/s',
+  }
+  ioredis.disconnect()
+  redisStore.close()
+
+  // P3: a full NextAuth v4 email sign-in, p50/p99
+  const signIns = async (adapter) => {
+    const mailbox = []
+    const client = nextAuthClient(readmeConfig({ adapter, provider: ChatBotKitEmailProvider, mailbox }))
+    const times = []
+    for (let i = 0; i < 30 + 200; i++) {
+      const started = process.hrtime.bigint()
+      await client.signIn('ann@example.com')
+      await client.callback(linkQuery(mailbox.at(-1).url))
+      const session = await client.session()
+      if (session.user?.id !== 'usr_1') throw new Error('sign-in failed in the benchmark')
+      await client.signOut()
+      if (i >= 30) times.push(Number(process.hrtime.bigint() - started) / 1e6)
+    }
+    times.sort((a, b) => a - b)
+    return { p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)] }
+  }
+  results.P3 = {
+    native: await signIns(ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: fake.url })),
+    js: await signIns(JsPartnerAdapter({ secret: SECRET, store: new MapStore(), baseUrl: fake.url })),
+  }
+} finally {
+  fake.stop()
+  await redis.stop()
+}
+
+// P4: RSS of 100,000 live codes
+const rss = (kind) => {
+  const source = `
+    const { ChatBotKitPartnerAdapter, MemoryStore } = require(${JSON.stringify(root)})
+    ;(async () => {
+      const { JsPartnerAdapter, MapStore } = await import(${JSON.stringify(`${here}js-adapter.mjs`)})
+      gc(); const before = process.memoryUsage().rss
+      const adapter = ${JSON.stringify(kind)} === 'native'
+        ? ChatBotKitPartnerAdapter({ secret: 'x', store: new MemoryStore(), baseUrl: 'http://127.0.0.1:9' })
+        : JsPartnerAdapter({ secret: 'x', store: new MapStore(), baseUrl: 'http://127.0.0.1:9' })
+      const expires = new Date(Date.now() + 3600000)
+      for (let i = 0; i < 100000; i++) await adapter.createVerificationToken({ identifier: 'user' + i + '@example.com', token: (i * 7919).toString(16).padStart(6, '0'), expires })
+      gc(); await new Promise((r) => setTimeout(r, 100)); gc()
+      console.log(process.memoryUsage().rss - before)
+      globalThis.keep = adapter
+    })()`
+  const values = []
+  for (let run = 0; run < RUNS; run++) values.push(Number(execFileSync(process.execPath, ['--expose-gc', '-e', source], { encoding: 'utf8' })) / 1024 / 1024)
+  return stats(values)
+}
+results.P4 = { native: rss('native'), js: rss('js') }
+
+// P5: time to require the package in a cold process
+const coldStart = (source) => {
+  const values = []
+  for (let i = 0; i < 15; i++) {
+    const started = process.hrtime.bigint()
+    spawnSync(process.execPath, ['-e', source], { cwd: root })
+    values.push(Number(process.hrtime.bigint() - started) / 1e6)
+  }
+  return median(values)
+}
+const requireTimes = Array.from({ length: RUNS }, () => coldStart("require('@chatbotkit/nextauth')") - coldStart(''))
+results.P5 = stats(requireTimes)
+
+// Report
+const lines = []
+const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`)
+lines.push('| figure | native | JS path | limit | native ÷ JS | native ÷ limit |', '| --- | --- | --- | --- | --- | --- |')
+for (const [name, r] of Object.entries(results)) {
+  if (!r.unit) continue
+  const vsJs = r.native.median / r.js.median
+  const vsLimit = r.limit ? r.native.median / r.limit.median : null
+  row(`${name} (${r.unit})`, range(r.native), range(r.js), r.limit ? `${range(r.limit)} — ${r.limitName}` : '—', `${vsJs.toFixed(2)}×`, vsLimit ? `${(vsLimit * 100).toFixed(0)}%` : '—')
+}
+row('P3 NextAuth v4 sign-in p50 / p99 (ms)', `${fmt(results.P3.native.p50)} / ${fmt(results.P3.native.p99)}`, `${fmt(results.P3.js.p50)} / ${fmt(results.P3.js.p99)}`, '—', `${(results.P3.js.p50 / results.P3.native.p50).toFixed(2)}× faster`, '—')
+row('P4 RSS for 100,000 live codes (MiB)', range(results.P4.native), range(results.P4.js), '—', `${(results.P4.native.median / results.P4.js.median).toFixed(2)}×`, '—')
+row('P5 require() in a cold process (ms)', range(results.P5), '—', '—', '—', '—')
+
+const p1 = results['P1 getUserByEmail, 64 in flight']
+const p2r = results['P2 token create+use pairs, RedisStore vs ioredis store, 64 in flight']
+target('P1 ≥ 2× the JS path at 64 in flight', p1.native.median >= 2 * p1.js.median, `${(p1.native.median / p1.js.median).toFixed(2)}×`)
+target("P1 ≥ 70% of the load generator's rate", p1.native.median >= 0.7 * p1.limit.median, `${((p1.native.median / p1.limit.median) * 100).toFixed(0)}%`)
+target('P2 ≥ 1.5× the JS Redis store', p2r.native.median >= 1.5 * p2r.js.median, `${(p2r.native.median / p2r.js.median).toFixed(2)}×`)
+target("P2 ≥ 50% of redis-benchmark's rate", p2r.native.median >= 0.5 * p2r.limit.median, `${((p2r.native.median / p2r.limit.median) * 100).toFixed(0)}%`)
+target('P3 no slower than the JS path (p50)', results.P3.native.p50 <= results.P3.js.p50, `${fmt(results.P3.native.p50)} ms vs ${fmt(results.P3.js.p50)} ms`)
+target('P4 ≤ the JS store', results.P4.native.median <= results.P4.js.median, `${fmt(results.P4.native.median)} MiB vs ${fmt(results.P4.js.median)} MiB`)
+target('P5 ≤ 30 ms', results.P5.median <= 30, `${fmt(results.P5.median)} ms`)
+const fakeOk = p1.limit.median >= 1.5 * Math.max(p1.native.median, p1.js.median)
+target('the fake API serves ≥ 1.5× the fastest client', fakeOk, `${fmt(p1.limit.median)} vs ${fmt(Math.max(p1.native.median, p1.js.median))} calls/s`)
+
+const table = lines.join('\n')
+const targetLines = targets.map((t) => `- ${t.ok ? 'met' : '**missed**'}: ${t.name} — ${t.detail}`).join('\n')
+console.log(`\n${table}\n\n${targetLines}\n`)
+
+// Chart: native ÷ JS per figure (bars), 1× line.
+const bars = [
+  ['P1 ×1', results['P1 getUserByEmail, 1 in flight']],
+  ['P1 ×64', p1],
+  ['P2 mem', results['P2 token create+use pairs, MemoryStore vs Map store, 64 in flight']],
+  ['P2 redis', p2r],
+].map(([label, r]) => [label, r.native.median / r.js.median])
+bars.push(['P3 p50', results.P3.js.p50 / results.P3.native.p50], ['P4 mem', results.P4.js.median / results.P4.native.median])
+const max = Math.max(2.5, ...bars.map(([, v]) => v)) * 1.1
+const W = 640
+const H = 300
+const bw = (W - 80) / bars.length
+const y = (v) => H - 40 - (v / max) * (H - 80)
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">native ÷ JS path (higher is better; P3 and P4 as JS ÷ native)</text>
+<line x1="50" x2="${W - 20}" y1="${y(1)}" y2="${y(1)}" stroke="#999" stroke-dasharray="4"/><text x="45" y="${y(1) + 4}" text-anchor="end">1×</text>
+<line x1="50" x2="${W - 20}" y1="${y(2)}" y2="${y(2)}" stroke="#ccc" stroke-dasharray="2"/><text x="45" y="${y(2) + 4}" text-anchor="end">2×</text>
+${bars
+  .map(([label, v], i) => {
+    const x = 60 + i * bw
+    return `<rect x="${x}" y="${y(v)}" width="${bw - 20}" height="${H - 40 - y(v)}" fill="#3b5bdb"/><text x="${x + (bw - 20) / 2}" y="${y(v) - 5}" text-anchor="middle">${v.toFixed(2)}×</text><text x="${x + (bw - 20) / 2}" y="${H - 22}" text-anchor="middle">${label}</text>`
+  })
+  .join('\n')}
+</svg>
+`
+writeFileSync(`${here}chart.svg`, svg)
+
+const machine = `${cpus().length} cores (${cpus()[0].model}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`
+writeFileSync(
+  `${here}results.md`,
+  `# Benchmark results
+
+Produced by \`npm run bench\` (\`node bench/run.mjs\` after a release build) on ${new Date().toISOString().slice(0, 10)}:
+${machine}. Median of ${RUNS} runs of ${SECONDS} s each (min–max in brackets), everything on loopback.
+The fake API is \`bench/fake-api.mjs\` (${FAKE_WORKERS} process${FAKE_WORKERS > 1 ? 'es' : ''}); the JS path is
+\`bench/js-adapter.mjs\`: the original package's logic on \`@chatbotkit/sdk\` with a Map store or an ioredis store.
+The limits are \`wrk -t1 -cN -d${SECONDS}s\` at the same list URL, and \`redis-benchmark -c 64 -n 60000\` running
+the same Redis commands our RedisStore sends per code (\`SET … PX\`, then one \`EVAL\` of the consume script).
+
+![native ÷ JS](chart.svg)
+
+${table}
+
+## Targets
+
+${targetLines}
+`,
+)
+console.log('wrote bench/results.md and bench/chart.svg')
