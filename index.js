@@ -248,13 +248,7 @@ function adapterObject(native, adapterName) {
     if (process.env.DEBUG) {
       console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
     }
-    let result
-    try {
-      result = await native[method](toWire(arg))
-    } catch (error) {
-      throw localError(error)
-    }
-    return revive(result)
+    return revive(await nativeCall(() => native[method](toWire(arg))))
   }
   const user = (value) => withDate(value, 'emailVerified')
   const token = (value) => withDate(value, 'expires')
