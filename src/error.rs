@@ -85,6 +85,9 @@ where
   T: ToNapiValue + Send + 'static,
   F: Future<Output = Result<T>> + Send + 'static,
 {
+  // Boxed once here: the adapter futures are several KB (they hold every store's state), and
+  // moving them by value through napi's spawn path showed up as memmove in profiles.
+  let work = Box::pin(work);
   env.spawn_future_with_callback(async move { Ok(work.await) }, |env, outcome| {
     outcome.map_err(|err| err.into_js(env))
   })
