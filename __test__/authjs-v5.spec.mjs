@@ -2,58 +2,16 @@
 // both adapters with MemoryStore and RedisStore, and every way a sign-in must fail.
 import test from 'ava'
 
-import {
-  ChatBotKitContactAdapter,
-  ChatBotKitContactEmailProvider,
-  ChatBotKitEmailProvider,
-  ChatBotKitPartnerAdapter,
-  ContactMemoryStore,
-  MemoryStore,
-  RedisStore,
-} from '@chatbotkit/nextauth'
-
 import { authClient, v5Config } from './fixtures/authjs-v5.mjs'
-import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
-import { startRedis } from './fixtures/redis.mjs'
+import { ANN, KINDS, seededAdapter, storesFor } from './fixtures/sign-in-matrix.mjs'
 
-const ANN = { email: 'ann@example.com', name: 'Ann', image: 'https://img.example/ann.png' }
-const KINDS = {
-  partner: {
-    adapter: ChatBotKitPartnerAdapter,
-    provider: ChatBotKitEmailProvider,
-    collection: 'partner/user',
-    seed: ANN,
-    autoCreate: 'autoCreateUser',
-    memory: () => new MemoryStore(),
-  },
-  contact: {
-    adapter: ChatBotKitContactAdapter,
-    provider: ChatBotKitContactEmailProvider,
-    collection: 'contact',
-    seed: { name: ANN.name, email: ANN.email, meta: { email: ANN.email, image: ANN.image } },
-    autoCreate: 'autoCreateContact',
-    memory: () => new ContactMemoryStore(),
-  },
-}
-
-let redis
-test.before(async () => {
-  redis = await startRedis()
-})
-test.after.always(() => redis?.stop())
-
-const STORES = {
-  MemoryStore: (kind) => kind.memory(),
-  RedisStore: () => new RedisStore({ url: redis.url, keyPrefix: `v5-${Math.random()}:` }),
-}
+const STORES = storesFor(test)
 
 async function setup(t, kind, makeStore, { adapterOptions = {}, providerOptions = {} } = {}) {
-  const api = await startFakeApi({ seed: { [kind.collection]: [kind.seed] } })
-  t.teardown(() => api.close())
+  const { api, adapter, records } = await seededAdapter(t, kind, makeStore, adapterOptions)
   const mailbox = []
-  const adapter = kind.adapter({ secret: SECRET, store: makeStore(kind), baseUrl: api.url, ...adapterOptions })
   const provider = (options) => kind.provider({ ...options, ...providerOptions })
-  return { api, mailbox, client: authClient(v5Config({ adapter, provider, mailbox })), records: api.data[kind.collection] }
+  return { api, mailbox, client: authClient(v5Config({ adapter, provider, mailbox })), records }
 }
 
 const location = (response) => response.headers.get('location') ?? ''

@@ -3,47 +3,16 @@
 // and the same code guarantees as v4.
 import test from 'ava'
 
-import {
-  ChatBotKitContactAdapter,
-  ChatBotKitEmailProvider,
-  ChatBotKitPartnerAdapter,
-  ContactMemoryStore,
-  MemoryStore,
-  RedisStore,
-} from '@chatbotkit/nextauth'
+import { ChatBotKitEmailProvider } from '@chatbotkit/nextauth'
 
-import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
 import { startNextAuthV3, v3Client } from './fixtures/nextauth-v3.mjs'
-import { startRedis } from './fixtures/redis.mjs'
+import { ANN, KINDS, seededAdapter, storesFor } from './fixtures/sign-in-matrix.mjs'
 
-const ANN = { email: 'ann@example.com', name: 'Ann', image: 'https://img.example/ann.png' }
-const KINDS = {
-  partner: { adapter: ChatBotKitPartnerAdapter, collection: 'partner/user', seed: ANN, autoCreate: 'autoCreateUser', memory: () => new MemoryStore() },
-  contact: {
-    adapter: ChatBotKitContactAdapter,
-    collection: 'contact',
-    seed: { name: ANN.name, email: ANN.email, meta: { email: ANN.email, image: ANN.image } },
-    autoCreate: 'autoCreateContact',
-    memory: () => new ContactMemoryStore(),
-  },
-}
-
-let redis
-test.before(async () => {
-  redis = await startRedis()
-})
-test.after.always(() => redis?.stop())
-
-const STORES = {
-  MemoryStore: (kind) => kind.memory(),
-  RedisStore: () => new RedisStore({ url: redis.url, keyPrefix: `v3-${Math.random()}:` }),
-}
+const STORES = storesFor(test)
 
 async function setup(t, kind, makeStore, adapterOptions = {}, providerOptions = {}) {
-  const api = await startFakeApi({ seed: { [kind.collection]: [kind.seed] } })
-  t.teardown(() => api.close())
+  const { api, adapter, records } = await seededAdapter(t, kind, makeStore, adapterOptions)
   const mailbox = []
-  const adapter = kind.adapter({ secret: SECRET, store: makeStore(kind), baseUrl: api.url, ...adapterOptions })
   const nextAuth = await startNextAuthV3({
     adapter,
     secret: 'nextauth-v3-test-secret',
@@ -70,7 +39,7 @@ async function setup(t, kind, makeStore, adapterOptions = {}, providerOptions = 
     logger: { error() {}, warn() {}, debug() {} },
   })
   t.teardown(() => nextAuth.close())
-  return { api, mailbox, client: v3Client(nextAuth.base), records: api.data[kind.collection] }
+  return { api, mailbox, client: v3Client(nextAuth.base), records }
 }
 
 // Serial: NextAuth reads NEXTAUTH_URL from the environment.
