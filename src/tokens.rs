@@ -41,7 +41,8 @@ impl Tokens {
     Self { store, limit }
   }
 
-  /// Stores `{ identifier, token, expires }` until `expires`.
+  /// Stores the code until `expires`, under a key derived from identifier and code, as
+  /// `{ identifier, expires }` (never the code itself).
   pub async fn create(&self, input: Value) -> Result<VerificationToken> {
     let mut input = object(input, "createVerificationToken")?;
     let identifier = take_string(&mut input, "identifier")?;
