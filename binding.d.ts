@@ -22,9 +22,9 @@ export declare class NativeAdapter {
   getUserByEmail(email: string): Promise<Record<string, any> | null>
   createUser(user: Record<string, any>): Promise<Record<string, any>>
   updateUser(user: Record<string, any>): Promise<Record<string, any>>
-  deleteUser(id: string): Promise<undefined>
-  createVerificationToken(token: { identifier: string, token: string, expires: number }): Promise<VerificationToken>
-  useVerificationToken(params: { identifier: string, token: string }): Promise<VerificationToken | undefined | null>
+  deleteUser(id: string): Answer<undefined>
+  createVerificationToken(token: { identifier: string, token: string, expires: number }): Answer<VerificationToken>
+  useVerificationToken(params: { identifier: string, token: string }): Answer<VerificationToken | undefined | null>
 }
 
 /**
@@ -42,9 +42,9 @@ export declare class NativeStore {
   /** The value under `key`, or `null` when there is none or it has expired. */
   get(key: string): Promise<any>
   /** Stores `value` under `key`; with `{ px }` it expires after that many milliseconds. */
-  set(key: string, value: any, options?: { px?: number }): Promise<undefined>
+  set(key: string, value: any, options?: { px?: number }): Answer<undefined>
   /** Removes the value under `key`. */
-  del(key: string): Promise<undefined>
+  del(key: string): Answer<undefined>
   /** Reads and removes the value under `key` in one atomic step. */
   getdel(key: string): Promise<any>
   /** Entries held in memory (expired ones may count until they are swept); `null` for Redis. */

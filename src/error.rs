@@ -2,8 +2,11 @@
 //! a JS `Error` (with `code`) in one place.
 
 use std::future::Future;
+use std::task::{Context, Poll, Waker};
 
-use napi::bindgen_prelude::{JsObjectValue, JsValue, PromiseRaw, ToNapiValue};
+use napi::bindgen_prelude::{
+  within_runtime_if_available, Either, JsObjectValue, JsValue, PromiseRaw, ToNapiValue,
+};
 use napi::{Env, Status};
 
 /// Stable error codes, as JS sees them in `err.code`. API errors carry the API's own code instead.
@@ -91,4 +94,21 @@ where
   env.spawn_future_with_callback(async move { Ok(work.await) }, |env, outcome| {
     outcome.map_err(|err| err.into_js(env))
   })
+}
+
+/// Runs `work` for a JS call. Work that finishes without waiting (a MemoryStore's) returns its
+/// value at once, with no hop to another thread; the rest goes on on the Tokio runtime and JS gets
+/// a Promise. Either way an error carries our stable `code` (thrown at once, or as a rejection).
+pub fn run<'env, T, F>(env: &'env Env, work: F) -> napi::Result<Either<T, PromiseRaw<'env, T>>>
+where
+  T: ToNapiValue + Send + 'static,
+  F: Future<Output = Result<T>> + Send + 'static,
+{
+  let mut work = Box::pin(work);
+  let mut context = Context::from_waker(Waker::noop());
+  match within_runtime_if_available(|| work.as_mut().poll(&mut context)) {
+    Poll::Ready(Ok(value)) => Ok(Either::A(value)),
+    Poll::Ready(Err(err)) => Err(err.throw(env)),
+    Poll::Pending => promise(env, work).map(Either::B),
+  }
 }

@@ -13,17 +13,21 @@ mod user;
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Object, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Either, Object, PromiseRaw, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::adapter::Adapter;
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
-use crate::error::{promise, Error};
+use crate::error::{run, Error};
 use crate::options::{redis_options, AdapterOptions};
 use crate::store::{Backend, JsStore, JsStoreFunctions, Redis, SetOptions, Store};
 use crate::tokens::{Tokens, VerificationToken};
+
+/// What a native method returns: the value itself when the work finished without waiting, else
+/// a Promise of it (the JS glue awaits either).
+type Answer<'env, T> = napi::Result<Either<T, PromiseRaw<'env, T>>>;
 
 #[napi_derive::module_init]
 fn init() {
@@ -68,13 +72,9 @@ impl NativeStore {
 
   /// The value under `key`, or `null` when there is none or it has expired.
   #[napi(catch_unwind, ts_return_type = "Promise<any>")]
-  pub fn get<'env>(
-    &self,
-    env: &'env Env,
-    key: String,
-  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+  pub fn get<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
     let backend = self.backend.clone();
-    promise(env, async move { backend.get(&key).await })
+    run(env, async move { backend.get(&key).await })
   }
 
   /// Stores `value` under `key`; with `{ px }` it expires after that many milliseconds.
@@ -88,28 +88,24 @@ impl NativeStore {
     key: String,
     value: Value,
     options: Option<SetOptions>,
-  ) -> napi::Result<PromiseRaw<'env, ()>> {
+  ) -> Answer<'env, ()> {
     let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
     let backend = self.backend.clone();
-    promise(env, async move { backend.set(&key, value, ttl).await })
+    run(env, async move { backend.set(&key, value, ttl).await })
   }
 
   /// Removes the value under `key`.
   #[napi(catch_unwind)]
-  pub fn del<'env>(&self, env: &'env Env, key: String) -> napi::Result<PromiseRaw<'env, ()>> {
+  pub fn del<'env>(&self, env: &'env Env, key: String) -> Answer<'env, ()> {
     let backend = self.backend.clone();
-    promise(env, async move { backend.del(&key).await })
+    run(env, async move { backend.del(&key).await })
   }
 
   /// Reads and removes the value under `key` in one atomic step.
   #[napi(catch_unwind, ts_return_type = "Promise<any>")]
-  pub fn getdel<'env>(
-    &self,
-    env: &'env Env,
-    key: String,
-  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+  pub fn getdel<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
     let backend = self.backend.clone();
-    promise(env, async move { backend.take(&key).await })
+    run(env, async move { backend.take(&key).await })
   }
 
   /// Entries held in memory (expired ones may count until they are swept); `null` for Redis.
@@ -188,13 +184,9 @@ impl NativeAdapter {
     ts_args_type = "id: string",
     ts_return_type = "Promise<Record<string, any> | null>"
   )]
-  pub fn get_user<'env>(
-    &self,
-    env: &'env Env,
-    id: Value,
-  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+  pub fn get_user<'env>(&self, env: &'env Env, id: Value) -> Answer<'env, Option<Value>> {
     let adapter = self.inner.clone();
-    promise(env, async move { adapter.get_user(id).await })
+    run(env, async move { adapter.get_user(id).await })
   }
 
   #[napi(
@@ -206,9 +198,9 @@ impl NativeAdapter {
     &self,
     env: &'env Env,
     email: Value,
-  ) -> napi::Result<PromiseRaw<'env, Option<Value>>> {
+  ) -> Answer<'env, Option<Value>> {
     let adapter = self.inner.clone();
-    promise(env, async move { adapter.get_user_by_email(email).await })
+    run(env, async move { adapter.get_user_by_email(email).await })
   }
 
   #[napi(
@@ -216,13 +208,9 @@ impl NativeAdapter {
     ts_args_type = "user: Record<string, any>",
     ts_return_type = "Promise<Record<string, any>>"
   )]
-  pub fn create_user<'env>(
-    &self,
-    env: &'env Env,
-    user: Value,
-  ) -> napi::Result<PromiseRaw<'env, Value>> {
+  pub fn create_user<'env>(&self, env: &'env Env, user: Value) -> Answer<'env, Value> {
     let adapter = self.inner.clone();
-    promise(env, async move { adapter.create_user(user).await })
+    run(env, async move { adapter.create_user(user).await })
   }
 
   #[napi(
@@ -230,19 +218,15 @@ impl NativeAdapter {
     ts_args_type = "user: Record<string, any>",
     ts_return_type = "Promise<Record<string, any>>"
   )]
-  pub fn update_user<'env>(
-    &self,
-    env: &'env Env,
-    user: Value,
-  ) -> napi::Result<PromiseRaw<'env, Value>> {
+  pub fn update_user<'env>(&self, env: &'env Env, user: Value) -> Answer<'env, Value> {
     let adapter = self.inner.clone();
-    promise(env, async move { adapter.update_user(user).await })
+    run(env, async move { adapter.update_user(user).await })
   }
 
   #[napi(catch_unwind, ts_args_type = "id: string")]
-  pub fn delete_user<'env>(&self, env: &'env Env, id: Value) -> napi::Result<PromiseRaw<'env, ()>> {
+  pub fn delete_user<'env>(&self, env: &'env Env, id: Value) -> Answer<'env, ()> {
     let adapter = self.inner.clone();
-    promise(env, async move { adapter.delete_user(id).await })
+    run(env, async move { adapter.delete_user(id).await })
   }
 
   #[napi(
@@ -253,9 +237,9 @@ impl NativeAdapter {
     &self,
     env: &'env Env,
     token: Value,
-  ) -> napi::Result<PromiseRaw<'env, VerificationToken>> {
+  ) -> Answer<'env, VerificationToken> {
     let adapter = self.inner.clone();
-    promise(env, async move { adapter.tokens.create(token).await })
+    run(env, async move { adapter.tokens.create(token).await })
   }
 
   #[napi(
@@ -266,9 +250,9 @@ impl NativeAdapter {
     &self,
     env: &'env Env,
     params: Value,
-  ) -> napi::Result<PromiseRaw<'env, Option<VerificationToken>>> {
+  ) -> Answer<'env, Option<VerificationToken>> {
     let adapter = self.inner.clone();
-    promise(env, async move { adapter.tokens.consume(params).await })
+    run(env, async move { adapter.tokens.consume(params).await })
   }
 }
 

@@ -2,11 +2,13 @@
 //! command bounded by `commandTimeout`, a code consumed with one atomic `GETDEL`, and errors that
 //! name the server's address but never its password.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use deadpool_redis::{cluster, PoolConfig, Runtime, Timeouts};
 use redis::{Cmd, FromRedisValue};
 use serde_json::Value;
+use tokio::sync::{Mutex, MutexGuard};
 
 use super::{AttemptLimit, Consumed};
 use crate::error::{code, Error, Result};
@@ -52,8 +54,44 @@ enum Pool {
   Cluster(cluster::Pool),
 }
 
+/// A connection checked out of the pool and kept: redis-rs connections are multiplexed, so every
+/// command clones it and pipelines over it, and no command pays the pool's per-checkout PING.
+enum Checkout {
+  Single(deadpool_redis::Connection),
+  Cluster(cluster::Connection),
+}
+
+/// A clone of a checked-out connection, used for one command.
+enum Shared {
+  Single(redis::aio::MultiplexedConnection),
+  Cluster(redis::cluster_async::ClusterConnection),
+}
+
+impl Checkout {
+  fn share(&self) -> Shared {
+    match self {
+      Checkout::Single(connection) => Shared::Single((**connection).clone()),
+      Checkout::Cluster(connection) => Shared::Cluster((**connection).clone()),
+    }
+  }
+}
+
+impl Shared {
+  async fn query<T: FromRedisValue>(&mut self, command: &Cmd) -> redis::RedisResult<T> {
+    match self {
+      Shared::Single(connection) => command.query_async(connection).await,
+      Shared::Cluster(connection) => command.query_async(connection).await,
+    }
+  }
+}
+
 pub struct Redis {
   pool: Pool,
+  /// Up to `poolSize` kept connections, used in turn; a slot is emptied (its connection goes back
+  /// to the pool, which checks it before anyone gets it again) after a connection-level failure.
+  slots: Vec<Mutex<Option<Checkout>>>,
+  next_slot: AtomicUsize,
+  closed: AtomicBool,
   key_prefix: String,
   command_timeout: Duration,
   /// `host:port` of each server, for messages: never the credentials.
@@ -124,6 +162,11 @@ impl Redis {
     };
     let mut store = Self {
       pool,
+      slots: (0..options.pool_size.max(1))
+        .map(|_| Mutex::new(None))
+        .collect(),
+      next_slot: AtomicUsize::new(0),
+      closed: AtomicBool::new(false),
       key_prefix: options.key_prefix,
       command_timeout: options.command_timeout,
       address: addresses.join(", "),
@@ -192,44 +235,83 @@ impl Redis {
 
   /// Drains the pool: idle connections close, and later calls fail.
   pub fn close(&self) {
+    self.closed.store(true, Ordering::Release);
     match &self.pool {
       Pool::Single(pool) => pool.close(),
       Pool::Cluster(pool) => pool.close(),
     }
+    for slot in &self.slots {
+      if let Ok(mut slot) = slot.try_lock() {
+        slot.take();
+      }
+    }
   }
 
   async fn run<T: FromRedisValue>(&self, name: &str, command: &Cmd) -> Result<T> {
-    // The pool hands out a multiplexed connection, checked on the way out; a clone of it is
-    // used and the pooled object goes straight back, so concurrent commands share (pipeline over)
-    // the pool's connections instead of each holding one.
+    if self.closed.load(Ordering::Acquire) {
+      return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
+    }
+    let index = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
     let work = async {
-      match &self.pool {
-        Pool::Single(pool) => {
-          let mut connection = pool.get().await.map_err(|e| self.pool_error(&e))?.clone();
-          command
-            .query_async(&mut connection)
-            .await
-            .map_err(|e| self.redis_error(name, &e))
+      let mut shared = {
+        // One checkout per slot at a time: never more connections out than the pool holds.
+        let mut slot = self.slot(index).await;
+        match slot.as_ref() {
+          Some(checkout) => checkout.share(),
+          None => {
+            let checkout = self.checkout().await?;
+            let shared = checkout.share();
+            *slot = Some(checkout);
+            shared
+          }
         }
-        Pool::Cluster(pool) => {
-          let mut connection = pool.get().await.map_err(|e| self.pool_error(&e))?.clone();
-          command
-            .query_async(&mut connection)
-            .await
-            .map_err(|e| self.redis_error(name, &e))
+      };
+      match shared.query(command).await {
+        Ok(value) => Ok(value),
+        Err(err) => {
+          if !matches!(err.kind(), redis::ErrorKind::Server(_)) {
+            self.slot(index).await.take();
+          }
+          Err(self.redis_error(name, &err))
         }
       }
     };
     match tokio::time::timeout(self.command_timeout, work).await {
       Ok(outcome) => outcome,
-      Err(_) => Err(Error::new(
-        code::REDIS_UNAVAILABLE,
-        format!(
-          "Redis at {} did not answer {name} within {} ms",
-          self.address,
-          self.command_timeout.as_millis()
-        ),
-      )),
+      Err(_) => {
+        // Not waiting for the slot: a stuck checkout may hold it, and this call's time is up.
+        if let Ok(mut slot) = self.slots[index % self.slots.len()].try_lock() {
+          slot.take();
+        }
+        Err(Error::new(
+          code::REDIS_UNAVAILABLE,
+          format!(
+            "Redis at {} did not answer {name} within {} ms",
+            self.address,
+            self.command_timeout.as_millis()
+          ),
+        ))
+      }
+    }
+  }
+
+  async fn slot(&self, index: usize) -> MutexGuard<'_, Option<Checkout>> {
+    // `index` is taken modulo the slot count, which `new` makes at least one.
+    self.slots[index % self.slots.len()].lock().await
+  }
+
+  async fn checkout(&self) -> Result<Checkout> {
+    match &self.pool {
+      Pool::Single(pool) => pool
+        .get()
+        .await
+        .map(Checkout::Single)
+        .map_err(|e| self.pool_error(&e)),
+      Pool::Cluster(pool) => pool
+        .get()
+        .await
+        .map(Checkout::Cluster)
+        .map_err(|e| self.pool_error(&e)),
     }
   }
 
