@@ -22,7 +22,7 @@ export declare class NativeAdapter {
   getUserByEmail(email: string): Promise<Record<string, any> | null>
   createUser(user: Record<string, any>): Promise<Record<string, any>>
   updateUser(user: Record<string, any>): Promise<Record<string, any>>
-  deleteUser(id: string): Answer<undefined>
+  deleteUser(id: string): Spawned<undefined>
   createVerificationToken(token: { identifier: string, token: string, expires: number }): Answer<VerificationToken>
   useVerificationToken(params: { identifier: string, token: string }): Answer<VerificationToken | undefined | null>
 }

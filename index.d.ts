@@ -61,7 +61,7 @@ export interface RedisStoreOptions {
 /**
  * A token store in Redis, shared by every instance of your app: a connection pool to one server
  * or a Redis Cluster. Nothing connects until the first command; codes are consumed with one
- * atomic `GETDEL` (Redis 6.2 or later). Failures reject with `code: 'REDIS_UNAVAILABLE'`.
+ * atomic script. `getdel` needs Redis 6.2 or later. Failures reject with `code: 'REDIS_UNAVAILABLE'`.
  */
 export declare class RedisStore extends Store {
   /** A URL string, or options; with neither, `REDIS_URL` or the local server. */

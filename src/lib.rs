@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::adapter::Adapter;
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
-use crate::error::{run, Error};
+use crate::error::{promise, run, Error};
 use crate::options::{redis_options, AdapterOptions};
 use crate::store::{Backend, JsStore, JsStoreFunctions, Redis, SetOptions, Store};
 use crate::tokens::{Tokens, VerificationToken};
@@ -28,6 +28,9 @@ use crate::tokens::{Tokens, VerificationToken};
 /// What a native method returns: the value itself when the work finished without waiting, else
 /// a Promise of it (the JS glue awaits either).
 type Answer<'env, T> = napi::Result<Either<T, PromiseRaw<'env, T>>>;
+/// What the API-calling methods return: always a Promise. Their first step already waits on the
+/// network, so polling it on the JS thread first would only take that thread's time.
+type Spawned<'env, T> = napi::Result<PromiseRaw<'env, T>>;
 
 #[napi_derive::module_init]
 fn init() {
@@ -184,9 +187,9 @@ impl NativeAdapter {
     ts_args_type = "id: string",
     ts_return_type = "Promise<Record<string, any> | null>"
   )]
-  pub fn get_user<'env>(&self, env: &'env Env, id: Value) -> Answer<'env, Option<Value>> {
+  pub fn get_user<'env>(&self, env: &'env Env, id: Value) -> Spawned<'env, Option<Value>> {
     let adapter = self.inner.clone();
-    run(env, async move { adapter.get_user(id).await })
+    promise(env, async move { adapter.get_user(id).await })
   }
 
   #[napi(
@@ -198,9 +201,9 @@ impl NativeAdapter {
     &self,
     env: &'env Env,
     email: Value,
-  ) -> Answer<'env, Option<Value>> {
+  ) -> Spawned<'env, Option<Value>> {
     let adapter = self.inner.clone();
-    run(env, async move { adapter.get_user_by_email(email).await })
+    promise(env, async move { adapter.get_user_by_email(email).await })
   }
 
   #[napi(
@@ -208,9 +211,9 @@ impl NativeAdapter {
     ts_args_type = "user: Record<string, any>",
     ts_return_type = "Promise<Record<string, any>>"
   )]
-  pub fn create_user<'env>(&self, env: &'env Env, user: Value) -> Answer<'env, Value> {
+  pub fn create_user<'env>(&self, env: &'env Env, user: Value) -> Spawned<'env, Value> {
     let adapter = self.inner.clone();
-    run(env, async move { adapter.create_user(user).await })
+    promise(env, async move { adapter.create_user(user).await })
   }
 
   #[napi(
@@ -218,15 +221,15 @@ impl NativeAdapter {
     ts_args_type = "user: Record<string, any>",
     ts_return_type = "Promise<Record<string, any>>"
   )]
-  pub fn update_user<'env>(&self, env: &'env Env, user: Value) -> Answer<'env, Value> {
+  pub fn update_user<'env>(&self, env: &'env Env, user: Value) -> Spawned<'env, Value> {
     let adapter = self.inner.clone();
-    run(env, async move { adapter.update_user(user).await })
+    promise(env, async move { adapter.update_user(user).await })
   }
 
   #[napi(catch_unwind, ts_args_type = "id: string")]
-  pub fn delete_user<'env>(&self, env: &'env Env, id: Value) -> Answer<'env, ()> {
+  pub fn delete_user<'env>(&self, env: &'env Env, id: Value) -> Spawned<'env, ()> {
     let adapter = self.inner.clone();
-    run(env, async move { adapter.delete_user(id).await })
+    promise(env, async move { adapter.delete_user(id).await })
   }
 
   #[napi(

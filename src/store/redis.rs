@@ -1,5 +1,5 @@
 //! Redis as the token store: a deadpool connection pool (one server, or a Redis Cluster), every
-//! command bounded by `commandTimeout`, a code consumed with one atomic `GETDEL`, and errors that
+//! command bounded by `commandTimeout`, a code consumed with one atomic script, and errors that
 //! name the server's address but never its password.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
