@@ -32,8 +32,11 @@ export declare class NativeAdapter {
  * this process's memory, or in Redis through a connection pool.
  */
 export declare class NativeStore {
-  /** In memory, each value for its `px` milliseconds. */
-  static memory(): NativeStore
+  /**
+   * In this process's memory, each value for its `px` milliseconds: the map called `name`, which
+   * every store of that name in the process shares.
+   */
+  static memory(name: string): NativeStore
   /**
    * In Redis: a URL string or options (see `RedisStoreOptions`). Nothing connects until the first
    * command.

@@ -24,12 +24,23 @@ export declare class Store implements StoreLike {
   del(key: string): Promise<void>
 }
 
+/** Options of `new MemoryStore(options)`. */
+export interface MemoryStoreOptions {
+  /**
+   * The process-wide map the store uses. Every MemoryStore of one name in a process shares its
+   * entries (so codes survive `next dev` evaluating your auth module again); give a store a name
+   * of its own to keep its entries apart. Default `'default'`.
+   */
+  name?: string
+}
+
 /**
  * Keeps values in this process's memory, each for its `px` milliseconds. Not for production: the
- * values are lost on restart and not shared between instances.
+ * values are lost on restart and not shared between instances. Every `new MemoryStore()` in one
+ * process shares one map (see `MemoryStoreOptions.name`).
  */
 export declare class MemoryStore extends Store {
-  constructor()
+  constructor(options?: MemoryStoreOptions)
   get(key: string): Promise<any>
   set(key: string, value: unknown, options?: StoreSetOptions): Promise<void>
   del(key: string): Promise<void>
@@ -83,8 +94,12 @@ export declare class ContactMemoryStore extends MemoryStore {}
 
 /** Options both adapters take besides their lifecycle flags. */
 export interface ChatBotKitAdapterBaseOptions {
-  /** ChatBotKit API secret, sent as `Authorization: Bearer …`. */
-  secret: string
+  /**
+   * ChatBotKit API secret, sent as `Authorization: Bearer …`. Checked when first needed: without
+   * it the adapter is still made (so `next build` works with no secret in its environment), and
+   * each call that reaches the API rejects with `code: 'INVALID_ARGUMENT'` naming this option.
+   */
+  secret: string | undefined
   /** Where verification codes live. */
   store: StoreLike
   /** API address. Default `https://api.chatbotkit.com`. */

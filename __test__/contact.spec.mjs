@@ -113,11 +113,16 @@ test('verification tokens work the same through ContactMemoryStore', async (t) =
   t.is(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: '0a1b2c' }), null)
 })
 
-test('construction errors name the Contact adapter and its options', (t) => {
+test('construction errors name the Contact adapter and its options', async (t) => {
   const store = new ContactMemoryStore()
-  t.throws(() => ChatBotKitContactAdapter({ store }), { message: /ChatBotKitContactAdapter: option `secret` is required/ })
+  t.throws(() => ChatBotKitContactAdapter({ secret: 'sk' }), { message: /ChatBotKitContactAdapter: option `store` is required/ })
   t.throws(() => ChatBotKitContactAdapter({ secret: 'sk', store, autoCreateContact: 1 }), {
     message: /`autoCreateContact` must be true or false/,
+  })
+  const noSecret = ChatBotKitContactAdapter({ store, baseUrl: 'http://127.0.0.1:9' })
+  await t.throwsAsync(noSecret.getUserByEmail('ann@example.com'), {
+    code: 'INVALID_ARGUMENT',
+    message: /ChatBotKitContactAdapter: option `secret` is required/,
   })
 })
 

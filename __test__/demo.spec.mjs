@@ -1,57 +1,37 @@
 // The demo in a real browser: headless Chromium (Debian's, driven by playwright-core) signs in
 // through `npm run demo`'s pages — email, the code printed in the terminal, the user page — and
 // sees a wrong code refused. Screenshots of each page go to build/screenshots/.
-import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 import test from 'ava'
-import { chromium } from 'playwright-core'
 
+import { launchChromium } from './fixtures/browser.mjs'
+import { startProcess } from './fixtures/process.mjs'
 import { freePort } from './fixtures/redis.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SHOTS = fileURLToPath(new URL('../build/screenshots/', import.meta.url))
 
-function startDemo(port) {
+function startDemo(t, port) {
   const env = { ...process.env, PORT: String(port) }
   delete env.CHATBOTKIT_API_SECRET
   delete env.REDIS_URL
-  const child = spawn(process.execPath, ['demo/server.mjs'], { cwd: root, env })
-  let output = ''
-  child.stdout.on('data', (chunk) => (output += chunk))
-  child.stderr.on('data', (chunk) => (output += chunk))
-  const waitFor = async (pattern, after = 0) => {
-    for (let i = 0; i < 400; i++) {
-      const match = pattern.exec(output.slice(after))
-      if (match) return match
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-    throw new Error(`the demo never printed ${pattern}:\n${output}`)
-  }
-  return { child, waitFor, get length() { return output.length } }
+  return startProcess(t, process.execPath, ['demo/server.mjs'], { cwd: root, env, deadline: 10_000 })
 }
 
 test('the demo signs a user in through its pages, and refuses a wrong code', async (t) => {
   t.timeout(90_000)
-  const found = spawnSync(CHROMIUM, ['--version'])
-  if (found.error) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install chromium\` (or set CHROMIUM_PATH)`)
   mkdirSync(SHOTS, { recursive: true })
   const port = await freePort()
-  const demo = startDemo(port)
-  t.teardown(() => demo.child.kill('SIGINT'))
+  const demo = startDemo(t, port)
   await demo.waitFor(new RegExp(`http://localhost:${port}`))
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
-  t.teardown(() => browser.close())
+  const browser = await launchChromium(t)
   const page = await browser.newPage({ viewport: { width: 720, height: 640 } })
 
   const requestCode = async (email) => {
-    const before = demo.length
+    const before = demo.output.length
     await page.fill('#email', email)
     await page.click('button[type=submit]')
     await page.waitForURL(/\/verify\?email=/)

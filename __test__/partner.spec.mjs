@@ -222,11 +222,25 @@ test('API errors carry the API code and name the operation, never the secret', a
   t.false(String(error.stack).includes(secret))
 })
 
-test('construction fails clearly without secret or store, or with a bad option', (t) => {
+test('without a secret the adapter is made, its codes work, and each API call rejects naming the option', async (t) => {
+  // As in `next build`, where the auth config is evaluated with no secret in the environment.
+  const api = await startFakeApi()
+  t.teardown(() => api.close())
+  for (const secret of [undefined, '', '   ']) {
+    const adapter = ChatBotKitPartnerAdapter({ secret, store: new MemoryStore({ name: 'no-secret' }), baseUrl: api.url })
+    await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'n0s3cr', expires: new Date(Date.now() + 60_000) })
+    t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'n0s3cr' }), { token: 'n0s3cr' })
+    for (const call of [() => adapter.getUser('usr_1'), () => adapter.getUserByEmail('ann@example.com'), () => adapter.updateUser({ id: 'usr_1', name: 'Ann' })]) {
+      const error = await t.throwsAsync(call())
+      t.is(error.code, 'INVALID_ARGUMENT')
+      t.regex(error.message, /ChatBotKitPartnerAdapter: option `secret` is required/)
+    }
+  }
+  t.is(api.exchanges.length, 0, 'nothing was sent without a secret')
+})
+
+test('construction fails clearly without a store, or with a bad option', (t) => {
   const store = new MemoryStore()
-  const missingSecret = t.throws(() => ChatBotKitPartnerAdapter({ store }))
-  t.regex(missingSecret.message, /ChatBotKitPartnerAdapter: option `secret` is required/)
-  t.throws(() => ChatBotKitPartnerAdapter({ secret: '', store }), { message: /`secret` is required/ })
   t.throws(() => ChatBotKitPartnerAdapter({ secret: 'sk' }), { message: /option `store` is required/ })
   t.throws(() => ChatBotKitPartnerAdapter({ secret: 'sk', store: {} }), { message: /option `store` is required/ })
   t.throws(() => ChatBotKitPartnerAdapter(), { message: /options object/ })

@@ -35,8 +35,9 @@ test.before(async () => {
 })
 test.after.always(() => redis?.stop())
 
+// Each store a map of its own: these tests run concurrently and try wrong codes on the same emails.
 const STORES = {
-  MemoryStore: () => new MemoryStore(),
+  MemoryStore: () => new MemoryStore({ name: crypto.randomUUID() }),
   RedisStore: () => new RedisStore({ url: redis.url, keyPrefix: `t${Math.random()}:` }),
   'a plain JS store': () => new PlainStore(),
 }
@@ -114,7 +115,7 @@ async function api(t, options) {
 
 test('hostile ids never reach another route: each is one encoded path segment, or nothing is sent', async (t) => {
   const fake = await api(t)
-  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: fake.url, autoDeleteUser: true })
+  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: fake.url, autoDeleteUser: true })
   const hostile = ['../usr_1', 'usr_1/../../contact/list', '..', '.', '', 'usr_1?x=1', 'usr_1#frag', '%2e%2e', 'a%2Fb', 'usr 1', 'ü/✓']
   for (const id of hostile) {
     t.is(await adapter.getUser(id), null, JSON.stringify(id))
@@ -129,7 +130,7 @@ test('hostile ids never reach another route: each is one encoded path segment, o
 
 test('a hung API is bounded by the timeout, and retried reads are bounded too', async (t) => {
   const fake = await api(t, { fault: () => 'hang' })
-  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: fake.url, timeout: 200, retries: 1 })
+  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: fake.url, timeout: 200, retries: 1 })
   const started = Date.now()
   await t.throwsAsync(adapter.getUser('usr_1'), { code: 'TIMEOUT' })
   const elapsed = Date.now() - started
@@ -145,7 +146,7 @@ test('503 then 200 is retried; 429 waits for Retry-After', async (t) => {
     { status: 429, body: { message: 'slow down', code: 'TOO_MANY_REQUESTS' }, headers: { 'retry-after': '1' } },
   ]
   const fake = await api(t, { fault: () => answers.shift() })
-  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: fake.url })
+  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: fake.url })
   const started = Date.now()
   t.like(await adapter.getUser('usr_1'), { id: 'usr_1' })
   t.true(Date.now() - started >= 1000, 'waited for Retry-After')
@@ -155,7 +156,7 @@ test('503 then 200 is retried; 429 waits for Retry-After', async (t) => {
 test('a create that timed out after reaching the API is not retried; a create refused with 503 is', async (t) => {
   let hangCreates = true
   const fake = await api(t, { fault: ({ path }) => (hangCreates && path.endsWith('/create') ? 'hang' : undefined) })
-  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: fake.url, autoCreateUser: true, timeout: 300 })
+  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: fake.url, autoCreateUser: true, timeout: 300 })
   await t.throwsAsync(adapter.createUser({ email: 'new@example.com' }), { code: 'TIMEOUT' })
   t.is(fake.exchanges.filter((e) => e.path.endsWith('/create')).length, 1, 'one create request: no second user')
 
@@ -164,7 +165,7 @@ test('a create that timed out after reaching the API is not retried; a create re
   const refusing = await api(t, {
     fault: ({ path }) => (path.endsWith('/create') && refuse-- > 0 ? { status: 503, body: { message: 'busy', code: 'UNAVAILABLE' } } : undefined),
   })
-  const retrying = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: refusing.url, autoCreateUser: true })
+  const retrying = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: refusing.url, autoCreateUser: true })
   t.like(await retrying.createUser({ email: 'new@example.com' }), { email: 'new@example.com' })
   t.is(refusing.exchanges.filter((e) => e.path.endsWith('/create')).length, 2)
   t.is(refusing.data['partner/user'].size, 2)
@@ -172,7 +173,7 @@ test('a create that timed out after reaching the API is not retried; a create re
 
 test('a 500 on create is not retried (the user may exist)', async (t) => {
   const fake = await api(t, { fault: ({ path }) => (path.endsWith('/create') ? { status: 500, body: { message: 'oops', code: 'INTERNAL' } } : undefined) })
-  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: fake.url, autoCreateUser: true })
+  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: fake.url, autoCreateUser: true })
   await t.throwsAsync(adapter.createUser({ email: 'new@example.com' }), { code: 'INTERNAL' })
   t.is(fake.exchanges.filter((e) => e.path.endsWith('/create')).length, 1)
 })
@@ -182,14 +183,14 @@ test('neither the secret nor a code appears in errors or in the DEBUG log', asyn
   const secret = 'sk-live-do-not-print-me'
   const script = `
     import { ChatBotKitPartnerAdapter, MemoryStore } from '@chatbotkit/nextauth'
-    const adapter = ChatBotKitPartnerAdapter({ secret: ${JSON.stringify(secret)}, store: new MemoryStore(), baseUrl: ${JSON.stringify(fake.url)} })
+    const adapter = ChatBotKitPartnerAdapter({ secret: ${JSON.stringify(secret)}, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: ${JSON.stringify(fake.url)} })
     await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'c0de42', expires: new Date(Date.now() + 60000) })
     await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'c0de42' })
     await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'c0de43' })
     for (const call of [() => adapter.getUser('usr_1'), () => adapter.getUserByEmail('ann@example.com')]) {
       await call().catch((e) => console.log('error:', e.code, e.message, e.stack))
     }
-    const bad = ChatBotKitPartnerAdapter({ secret: ${JSON.stringify(secret)}, store: new MemoryStore(), baseUrl: 'http://127.0.0.1:9', retries: 0 })
+    const bad = ChatBotKitPartnerAdapter({ secret: ${JSON.stringify(secret)}, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: 'http://127.0.0.1:9', retries: 0 })
     await bad.getUser('usr_1').catch((e) => console.log('error:', e.code, e.message, e.stack))
   `
   const output = await new Promise((resolve) => {
@@ -258,7 +259,7 @@ test('random and hostile API bodies and random inputs never crash the process', 
   for (const factory of [ChatBotKitPartnerAdapter, ChatBotKitContactAdapter]) {
     const adapter = factory({
       secret: SECRET,
-      store: new MemoryStore(),
+      store: new MemoryStore({ name: crypto.randomUUID() }),
       baseUrl: fake.url,
       retries: 0,
       autoCreateUser: true,

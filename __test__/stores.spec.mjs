@@ -37,6 +37,24 @@ test('MemoryStore honours px: an entry past its time-to-live is gone', async (t)
   t.is(await store.get('long'), 'v')
 })
 
+test('every MemoryStore of one name shares its entries, across adapters made again (as next dev does)', async (t) => {
+  const first = new MemoryStore()
+  await first.set('shared-key', 'v', { px: 60_000 })
+  t.is(await new MemoryStore().get('shared-key'), 'v', "the default map is the process's")
+  t.is(await new MemoryStore({ name: 'apart' }).get('shared-key'), null, 'a named store keeps its own')
+
+  // The auth module evaluated twice: a code issued through the first adapter is used through the second.
+  const before = adapterWith(new MemoryStore())
+  await before.createVerificationToken({ identifier: 'dev@example.com', token: 'd3v5rv', expires: inAMinute() })
+  const after = adapterWith(new MemoryStore())
+  t.like(await after.useVerificationToken({ identifier: 'dev@example.com', token: 'd3v5rv' }), { token: 'd3v5rv' })
+  t.is(await before.useVerificationToken({ identifier: 'dev@example.com', token: 'd3v5rv' }), null, 'still used once')
+
+  for (const name of ['', 5, {}]) {
+    t.throws(() => new MemoryStore({ name }), { code: 'INVALID_ARGUMENT', message: /option `name`/ })
+  }
+})
+
 test('MemoryStore is a Store, works without new, and rejects a bad px', async (t) => {
   t.true(new MemoryStore() instanceof Store)
   t.true(MemoryStore() instanceof MemoryStore)
@@ -44,7 +62,7 @@ test('MemoryStore is a Store, works without new, and rejects a bad px', async (t
 })
 
 test('MemoryStore sweeps expired entries as it grows', async (t) => {
-  const store = new MemoryStore()
+  const store = new MemoryStore({ name: 'sweeps' })
   for (let i = 0; i < 1500; i++) await store.set(`old${i}`, i, { px: 1 })
   await sleep(10)
   for (let i = 0; i < 1500; i++) await store.set(`new${i}`, i, { px: 60_000 })
@@ -180,7 +198,7 @@ test('concurrent uses of one code in MemoryStore: exactly one succeeds', async (
 test('with a native MemoryStore or ContactMemoryStore the token work makes no call into JS', async (t) => {
   const { ContactMemoryStore } = await import('@chatbotkit/nextauth/contact')
   for (const NativeStore of [MemoryStore, ContactMemoryStore]) {
-    const store = new NativeStore()
+    const store = new NativeStore({ name: `no-js-calls-${NativeStore.name}` })
     let jsCalls = 0
     // Own properties shadow the native methods: only a trip through JS would reach them.
     for (const method of ['get', 'set', 'del', 'getdel']) store[method] = async () => void jsCalls++

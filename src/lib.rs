@@ -22,7 +22,7 @@ use crate::adapter::Adapter;
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
 use crate::error::{promise, run, Error};
 use crate::options::{redis_options, AdapterOptions};
-use crate::store::{Backend, JsStore, JsStoreFunctions, Redis, SetOptions, Store};
+use crate::store::{Backend, JsStore, JsStoreFunctions, MemoryMap, Redis, SetOptions, Store};
 use crate::tokens::{Tokens, VerificationToken};
 
 /// What a native method returns: the value itself when the work finished without waiting, else
@@ -53,11 +53,12 @@ pub struct NativeStore {
 
 #[napi]
 impl NativeStore {
-  /// In memory, each value for its `px` milliseconds.
+  /// In this process's memory, each value for its `px` milliseconds: the map called `name`, which
+  /// every store of that name in the process shares.
   #[napi(factory, catch_unwind)]
-  pub fn memory() -> Self {
+  pub fn memory(name: String) -> Self {
     Self {
-      backend: Backend::Memory(Arc::default()),
+      backend: Backend::Memory(MemoryMap::shared(&name)),
     }
   }
 

@@ -38,14 +38,14 @@ impl AdapterOptions {
       owner: resource.adapter,
       options,
     };
+    // A missing secret is an error of the first API call, not of construction: Next.js evaluates
+    // the auth config during `next build`, where the secret is often not in the environment.
     let secret = match reader.get::<String>("secret", ValueType::String, "a string")? {
-      Some(secret) if !secret.trim().is_empty() => secret,
-      _ => {
-        return Err(reader.error(
-          "secret",
-          "is required: pass your ChatBotKit API secret (for example process.env.CHATBOTKIT_API_SECRET)",
-        ))
-      }
+      Some(secret) if !secret.trim().is_empty() => Ok(secret),
+      _ => Err(reader.error(
+        "secret",
+        "is required: pass your ChatBotKit API secret (for example process.env.CHATBOTKIT_API_SECRET)",
+      )),
     };
     let [create, update, delete] = resource.flag_options;
     let flag = |name, default| -> Result<bool> {

@@ -9,7 +9,8 @@ declare function sendEmail(message: { to: string; subject: string; text: string 
 
 const nextAuthConfig: NextAuthOptions = {
   adapter: ChatBotKitPartnerAdapter({
-    secret: process.env.CHATBOTKIT_API_SECRET as string,
+    // string | undefined under strict: checked by the adapter when first needed
+    secret: process.env.CHATBOTKIT_API_SECRET,
     // Use Redis or another persistent store in production
     store: new MemoryStore(),
     // Control user lifecycle
@@ -64,8 +65,12 @@ export const tuned: Adapter = ChatBotKitPartnerAdapter({
   attemptWindow: 600_000,
 })
 
-// @ts-expect-error the secret is required
+// @ts-expect-error the secret is required (it may be undefined, but it must be passed)
 ChatBotKitPartnerAdapter({ store: new MemoryStore() })
+// A MemoryStore may have a map of its own.
+ChatBotKitPartnerAdapter({ secret: 'sk', store: new MemoryStore({ name: 'tests' }) })
+// @ts-expect-error the name is a string
+new MemoryStore({ name: 5 })
 // @ts-expect-error autoCreateUser is a boolean
 ChatBotKitPartnerAdapter({ secret: 'sk', store: new MemoryStore(), autoCreateUser: 'yes' })
 

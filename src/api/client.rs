@@ -52,7 +52,9 @@ pub enum Retry {
 
 pub struct ClientOptions {
   pub base_url: Option<String>,
-  pub secret: String,
+  /// `None` when the option was left out: construction succeeds (a `next build` without the
+  /// secret in its environment must), and each request rejects with this error instead.
+  pub secret: std::result::Result<String, Error>,
   pub timeout_ms: u32,
   pub retries: u32,
 }
@@ -60,7 +62,8 @@ pub struct ClientOptions {
 pub struct Client {
   http: reqwest::Client,
   base: String,
-  auth: HeaderValue,
+  /// The `Authorization` header, or why there is none (the `secret` option is missing).
+  auth: std::result::Result<HeaderValue, Error>,
   timeout: Duration,
   retries: u32,
 }
@@ -101,10 +104,18 @@ impl Client {
         ))
       }
     }
-    let mut auth = HeaderValue::from_str(&format!("Bearer {}", options.secret)).map_err(|_| {
-      Error::invalid_argument("option `secret` contains characters that cannot be sent in a header")
-    })?;
-    auth.set_sensitive(true);
+    let auth = match options.secret {
+      Ok(secret) => {
+        let mut auth = HeaderValue::from_str(&format!("Bearer {secret}")).map_err(|_| {
+          Error::invalid_argument(
+            "option `secret` contains characters that cannot be sent in a header",
+          )
+        })?;
+        auth.set_sensitive(true);
+        Ok(auth)
+      }
+      Err(missing) => Err(missing),
+    };
     Ok(Self {
       http: pool()?,
       base,
@@ -155,12 +166,13 @@ impl Client {
     body: Option<Vec<u8>>,
     retry: Retry,
   ) -> Result<Option<Value>> {
+    let auth = self.auth.clone()?;
     let mut attempt = 0;
     loop {
       let mut request = self
         .http
         .request(method.clone(), url.clone())
-        .header(AUTHORIZATION, self.auth.clone())
+        .header(AUTHORIZATION, auth.clone())
         .timeout(self.timeout);
       if let Some(body) = &body {
         request = request

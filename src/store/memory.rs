@@ -3,7 +3,7 @@
 //! are kept as compact JSON text (a code costs about 200 bytes), parsed when read.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -13,6 +13,12 @@ use super::{AttemptLimit, Consumed};
 /// Writes between two sweeps of expired entries, at the least (a sweep also waits for the map to
 /// have grown by half, so its cost stays constant per write).
 const SWEEP_EVERY: usize = 1024;
+
+/// The process's named maps. Every `MemoryStore` of one name shares its map, so codes outlive the
+/// JS objects that made them: `next dev` evaluates an app's auth module again when it compiles
+/// another route, and the store made then must still hold the codes issued before. A map lives
+/// as long as the process (its entries still expire).
+static SHARED: LazyLock<Mutex<HashMap<String, Arc<MemoryMap>>>> = LazyLock::new(Mutex::default);
 
 #[derive(Default)]
 pub struct MemoryMap {
@@ -44,6 +50,14 @@ impl Entry {
 }
 
 impl MemoryMap {
+  /// The process's map called `name`, made on first use.
+  pub fn shared(name: &str) -> Arc<MemoryMap> {
+    let mut maps = SHARED
+      .lock()
+      .unwrap_or_else(|poisoned| poisoned.into_inner());
+    maps.entry(name.to_owned()).or_default().clone()
+  }
+
   fn state(&self) -> MutexGuard<'_, State> {
     // A panic while holding the lock cannot leave the map half-written (every change is one
     // HashMap call), so a poisoned lock is still good to use.

@@ -1,0 +1,224 @@
+// The App Router examples as a user gets them: each installed from the packed tarballs into a
+// folder of its own, built with `next build` (webpack, then Turbopack) with no ChatBotKit secret in
+// the environment, served, and signed into with Chromium — the right code reaches the user's page,
+// a wrong code and a reused code are refused. The v4 example also signs in on a cold `next dev`
+// and from an `output: 'standalone'` build copied to another folder; the v5 example's middleware
+// (edge runtime) guards its page.
+import { execFile } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import test from 'ava'
+
+import { launchChromium } from './fixtures/browser.mjs'
+import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
+import { PLATFORM, packPackages } from './fixtures/pack.mjs'
+import { startProcess } from './fixtures/process.mjs'
+import { freePort } from './fixtures/redis.mjs'
+
+const examples = fileURLToPath(new URL('../examples/', import.meta.url))
+
+/** The one next.config line the README gives for standalone output. */
+const STANDALONE_CONFIG = `export default {
+  output: 'standalone',
+  outputFileTracingIncludes: { '/**/*': ['./node_modules/@chatbotkit/nextauth*/**/*'] },
+}
+`
+
+let packed
+let api
+test.before(async () => {
+  packed = await packPackages()
+  api = await startFakeApi({ seed: { 'partner/user': [{ email: 'ann@example.com', name: 'Ann' }] } })
+})
+test.after.always(async () => {
+  await api?.close()
+  if (packed) rmSync(packed.dir, { recursive: true, force: true })
+})
+
+/** Runs a command to its end; rejects with its output when it fails or outlives `deadline`. */
+function run(command, args, { cwd, env = process.env, deadline }) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: deadline, killSignal: 'SIGKILL' }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${args.join(' ')} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`)) : resolve(stdout + stderr),
+    )
+    child.stdin?.end()
+  })
+}
+
+/**
+ * The environment of `next build`: no ChatBotKit secret, as in a CI or `docker build` step; no
+ * NODE_ENV (ava sets `test`; Next picks production or development itself).
+ */
+function buildEnv() {
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
+  for (const name of ['CHATBOTKIT_API_SECRET', 'CHATBOTKIT_BASE_URL', 'REDIS_URL', 'NODE_OPTIONS', 'NODE_ENV', 'SMTP_URL']) delete env[name]
+  return env
+}
+
+/** The environment of the running app: the fake ChatBotKit API, NextAuth's and Auth.js's secrets. */
+function runEnv(port) {
+  return {
+    ...buildEnv(),
+    PORT: String(port),
+    HOSTNAME: '127.0.0.1',
+    CHATBOTKIT_API_SECRET: SECRET,
+    CHATBOTKIT_BASE_URL: api.url,
+    NEXTAUTH_URL: `http://localhost:${port}`,
+    NEXTAUTH_SECRET: 'example-nextauth-secret-for-tests-only',
+    AUTH_SECRET: 'example-nextauth-secret-for-tests-only',
+    AUTH_TRUST_HOST: 'true',
+  }
+}
+
+/** Copies an example to a folder of its own and installs it with the packed package. */
+async function installExample(t, name) {
+  const dir = mkdtempSync(join(tmpdir(), `cbk-${name}-`))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(examples, name), dir, { recursive: true, filter: (path) => !['node_modules', '.next'].includes(basename(path)) })
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+  pkg.dependencies['@chatbotkit/nextauth'] = `file:${packed.root.path}`
+  // npm would take this from the registry as an optional dependency; here it is the packed one.
+  pkg.dependencies[`@chatbotkit/nextauth-${PLATFORM}`] = `file:${packed.platform.path}`
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2))
+  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, deadline: 300_000 })
+  return dir
+}
+
+async function build(t, dir, bundler) {
+  rmSync(join(dir, '.next'), { recursive: true, force: true })
+  const args = ['next', 'build', ...(bundler === 'turbopack' ? ['--turbopack'] : [])]
+  const started = Date.now()
+  const output = await run('npx', args, { cwd: dir, env: buildEnv(), deadline: 300_000 })
+  t.log(`next build (${bundler}) without CHATBOTKIT_API_SECRET: ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return output
+}
+
+/** Serves the app (`next start`, `next dev` or a standalone server.js) and waits until it listens. */
+async function serve(t, dir, command) {
+  const port = await freePort()
+  const [bin, ...args] =
+    command === 'standalone' ? [process.execPath, 'server.js'] : ['npx', 'next', command, '-p', String(port), '-H', '127.0.0.1']
+  const server = startProcess(t, bin, args, { cwd: dir, env: runEnv(port), deadline: 120_000 })
+  await server.waitFor(/Ready in|Listening on|started server on/i)
+  server.url = `http://localhost:${port}`
+  return server
+}
+
+/** Waits until the page's scripts have loaded (hydrated), as a user's first click would on a slow dev server. */
+async function settled(page) {
+  await page.waitForLoadState('networkidle')
+}
+
+/** Asks for a code on /signin and returns it, read from the server's console as the example prints it. */
+async function requestCode(page, server, email) {
+  const before = server.output.length
+  await settled(page)
+  await page.fill('#email', email)
+  await page.click('button[type=submit]')
+  await page.waitForURL(/\/verify\?email=/, { timeout: 60_000 })
+  const [, code] = await server.waitFor(new RegExp(`code for ${email.replace(/[.+]/g, '\\$&')}: ([0-9a-f]{6})`), before)
+  return code
+}
+
+async function enterCode(page, code) {
+  await settled(page)
+  await page.fill('#token', code)
+  await page.click('button[type=submit]')
+}
+
+/**
+ * The user's way through the app: a code signs them in and their page shows the ChatBotKit user;
+ * after signing out, a wrong code and the used code are refused.
+ */
+async function signInAsAUser(t, server, email) {
+  const browser = await launchChromium(t)
+  const page = await browser.newPage()
+  const seen = []
+  page.on('console', (message) => message.type() === 'error' && seen.push(`console: ${message.text()}`))
+  page.on('response', (response) => response.status() >= 400 && seen.push(`${response.status()} ${response.url()}`))
+  page.on('requestfailed', (request) => seen.push(`failed: ${request.url()} ${request.failure()?.errorText}`))
+  try {
+    await walkThrough(t, server, page, email)
+  } catch (error) {
+    error.message += `\n--- what the browser saw:\n${seen.join('\n')}\n--- the server's output:\n${server.output.slice(-6000)}`
+    throw error
+  } finally {
+    await browser.close()
+  }
+}
+
+async function walkThrough(t, server, page, email) {
+  page.setDefaultTimeout(60_000)
+  await page.goto(`${server.url}/`)
+  await page.waitForURL(/\/signin/)
+  const code = await requestCode(page, server, email)
+  await enterCode(page, code)
+  await page.waitForSelector('#user')
+  t.regex(await page.textContent('#user'), new RegExp(email.replace(/[.+]/g, '\\$&')))
+
+  await settled(page)
+  await page.click('text=Sign out')
+  await page.waitForURL(/\/signin/)
+  const second = await requestCode(page, server, email)
+  await enterCode(page, second === '000000' ? '000001' : '000000')
+  await page.waitForURL(/error=Verification/)
+  t.regex(await page.textContent('.error'), /wrong, used or expired/)
+  await page.goto(`${server.url}/verify?email=${encodeURIComponent(email)}`)
+  await enterCode(page, code)
+  await page.waitForURL(/error=Verification/)
+  t.regex(await page.textContent('.error'), /wrong, used or expired/, 'a used code is refused')
+  await page.goto(`${server.url}/verify?email=${encodeURIComponent(email)}`)
+  await enterCode(page, second)
+  await page.waitForSelector('#user')
+}
+
+test.serial('App Router + NextAuth v4 (partner): next build with webpack and Turbopack, next start, next dev, standalone', async (t) => {
+  t.timeout(20 * 60_000)
+  const dir = await installExample(t, 'nextjs-v4-partner')
+
+  for (const bundler of ['webpack', 'turbopack']) {
+    await build(t, dir, bundler)
+    const server = await serve(t, dir, 'start')
+    await signInAsAUser(t, server, `v4-${bundler}@example.com`)
+    process.kill(-server.child.pid, 'SIGKILL')
+  }
+  t.truthy(api.data['partner/user'].size >= 3, 'the sign-ins created partner users')
+
+  // A cold dev server compiles each route on its first request and evaluates auth.ts again; the
+  // codes issued before must still be accepted after.
+  rmSync(join(dir, '.next'), { recursive: true, force: true })
+  const dev = await serve(t, dir, 'dev')
+  await signInAsAUser(t, dev, 'v4-dev@example.com')
+  process.kill(-dev.child.pid, 'SIGKILL')
+
+  // output: 'standalone', the folder copied elsewhere and run with node server.js.
+  writeFileSync(join(dir, 'next.config.mjs'), STANDALONE_CONFIG)
+  await build(t, dir, 'webpack')
+  const deployed = mkdtempSync(join(tmpdir(), 'cbk-standalone-'))
+  t.teardown(() => rmSync(deployed, { recursive: true, force: true }))
+  cpSync(join(dir, '.next', 'standalone'), deployed, { recursive: true })
+  cpSync(join(dir, '.next', 'static'), join(deployed, '.next', 'static'), { recursive: true })
+  const standalone = await serve(t, deployed, 'standalone')
+  await signInAsAUser(t, standalone, 'v4-standalone@example.com')
+})
+
+test.serial('App Router + Auth.js v5 (contact): next build with webpack and Turbopack, middleware on the edge runtime, next start', async (t) => {
+  t.timeout(15 * 60_000)
+  const dir = await installExample(t, 'nextjs-v5-contact')
+  for (const bundler of ['webpack', 'turbopack']) {
+    const output = await build(t, dir, bundler)
+    t.regex(output, /Middleware/, 'the middleware was built')
+    const server = await serve(t, dir, 'start')
+    // The middleware (not the page) answers a signed-out visit: its redirect carries callbackUrl.
+    const response = await fetch(`${server.url}/`, { redirect: 'manual' })
+    t.is(response.status, 307)
+    t.regex(response.headers.get('location') ?? '', /\/signin\?callbackUrl=/)
+    await signInAsAUser(t, server, `v5-${bundler}@example.com`)
+    process.kill(-server.child.pid, 'SIGKILL')
+  }
+  const contacts = [...api.data.contact.values()]
+  t.true(contacts.some((contact) => contact.meta?.email === 'v5-webpack@example.com'), 'the sign-in created the contact')
+})

@@ -1,0 +1,132 @@
+// The adapter object NextAuth calls: every method works detached from the object, arguments go
+// to the native adapter with Dates as epoch ms, and answers come back with Dates of this realm.
+// Built over a binding, so the edge entry builds the same adapters over its stand-in.
+'use strict'
+
+const { codedError, localError, nativeCall, rejection } = require('./errors.js')
+const { LOG_PREFIX } = require('./provider.js')
+
+/** A shallow copy with `Date` fields as epoch ms (an invalid Date becomes `null`). */
+function toWire(value) {
+  if (value === null || typeof value !== 'object') {
+    return value
+  }
+  const wire = {}
+  for (const [key, field] of Object.entries(value)) {
+    if (field instanceof Date || Object.prototype.toString.call(field) === '[object Date]') {
+      const ms = field.getTime()
+      wire[key] = Number.isNaN(ms) ? null : ms
+    } else {
+      wire[key] = field
+    }
+  }
+  return wire
+}
+
+function withDate(value, key) {
+  if (value !== null && value !== undefined && typeof value[key] === 'number') {
+    value[key] = new Date(value[key])
+  }
+  return value ?? null
+}
+
+/** A user's store as functions that always return Promises and need no `this`. */
+function storeFunctions(adapterName, store) {
+  const ok = store !== null && typeof store === 'object' && ['get', 'set', 'del'].every((m) => typeof store[m] === 'function')
+  if (!ok) {
+    throw codedError(
+      `${adapterName}: option \`store\` is required: pass an object with async get, set and del ` +
+        '(new MemoryStore(), a class that extends Store, @vercel/kv, @upstash/redis)',
+      'INVALID_ARGUMENT',
+      TypeError,
+    )
+  }
+  return {
+    get: async (key) => (await store.get(key)) ?? null,
+    set: async (key, value, options) => {
+      await store.set(key, value, options)
+    },
+    del: async (key) => {
+      await store.del(key)
+    },
+    getdel: typeof store.getdel === 'function' ? async (key) => (await store.getdel(key)) ?? null : undefined,
+  }
+}
+
+/** What the `DEBUG` log shows of a call's argument: never a verification token. */
+function loggable(method, arg) {
+  if (method.endsWith('VerificationToken') && arg && typeof arg === 'object') {
+    return { identifier: arg.identifier, token: '[redacted]' }
+  }
+  return arg
+}
+
+const debugging = () => typeof process !== 'undefined' && Boolean(process.env?.DEBUG)
+
+/** NextAuth's adapter object over a native adapter; every method works detached. */
+function adapterObject(native, adapterName) {
+  const call = async (method, arg, revive) => {
+    if (debugging()) {
+      console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
+    }
+    return revive(await nativeCall(() => native[method](toWire(arg))))
+  }
+  const user = (value) => withDate(value, 'emailVerified')
+  const token = (value) => withDate(value, 'expires')
+  const nothing = () => undefined
+  const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
+  const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
+  return {
+    createUser: (data) => call('createUser', data, user),
+    getUser: (id) => call('getUser', id, user),
+    getUserByEmail: (email) => call('getUserByEmail', email, user),
+    updateUser: (data) => call('updateUser', data, user),
+    deleteUser: (id) => call('deleteUser', id, nothing),
+    createVerificationToken: (data) => call('createVerificationToken', data, token),
+    useVerificationToken: (params) => call('useVerificationToken', params, token),
+    getUserByAccount: noAccounts,
+    linkAccount: noAccounts,
+    unlinkAccount: noAccounts,
+    createSession: noSessions,
+    getSessionAndUser: noSessions,
+    updateSession: noSessions,
+    deleteSession: noSessions,
+  }
+}
+
+/**
+ * `ChatBotKitPartnerAdapter` and `ChatBotKitContactAdapter` over `binding.NativeAdapter`;
+ * `extend(adapter)` may add methods (the Node entry adds NextAuth v3's `getAdapter`).
+ */
+function adapterFactories(binding, NativeBackedStore, extend = (adapter) => adapter) {
+  function create(kind, adapterName, options) {
+    if (options === null || typeof options !== 'object') {
+      throw codedError(`${adapterName}: pass an options object with \`secret\` and \`store\``, 'INVALID_ARGUMENT', TypeError)
+    }
+    const { store } = options
+    let native
+    try {
+      const nativeStore = NativeBackedStore.fastPath(store)
+      native = nativeStore
+        ? binding.NativeAdapter.withNativeStore(kind, options, nativeStore)
+        : binding.NativeAdapter.withJsStore(kind, options, storeFunctions(adapterName, store))
+    } catch (error) {
+      throw error instanceof TypeError ? error : localError(error)
+    }
+    return extend(adapterObject(native, adapterName))
+  }
+
+  /** NextAuth adapter keeping users as ChatBotKit Partner API users (one sub-account each). */
+  function ChatBotKitPartnerAdapter(options) {
+    return create('partner', 'ChatBotKitPartnerAdapter', options)
+  }
+
+  /** NextAuth adapter keeping users as Contacts of one ChatBotKit account. */
+  function ChatBotKitContactAdapter(options) {
+    return create('contact', 'ChatBotKitContactAdapter', options)
+  }
+
+  return { ChatBotKitPartnerAdapter, ChatBotKitContactAdapter }
+}
+
+module.exports = { adapterFactories }

@@ -1,0 +1,56 @@
+// @chatbotkit/nextauth on edge runtimes (Next.js middleware, Vercel Edge, Cloudflare Workers),
+// which cannot load native addons. The same exports, so an auth config imported by middleware
+// builds and JWT sessions are read there; providers work in full, and anything that needs the
+// native side (adapter methods, store calls) rejects with an error that names the Node.js runtime.
+'use strict'
+
+const { codedError } = require('./errors.js')
+const { packageExports } = require('./exports.js')
+
+function needsNode(what) {
+  return codedError(
+    `@chatbotkit/nextauth: ${what} needs the Node.js runtime, and this code runs on an edge runtime ` +
+      "(Next.js middleware, or a route with `export const runtime = 'edge'`), which cannot load native addons. " +
+      'Call it from Node.js code: a route handler, server action or server component on the default runtime. ' +
+      'Middleware can still read JWT sessions (`session: { strategy: "jwt" }`): that needs no adapter call.',
+    'NOT_SUPPORTED',
+  )
+}
+
+const rejecting = (what) => async () => {
+  throw needsNode(what)
+}
+
+/** A native store's shape, every call rejecting. */
+function storeStandIn(name) {
+  return {
+    get: rejecting(`${name}.get`),
+    set: rejecting(`${name}.set`),
+    del: rejecting(`${name}.del`),
+    getdel: rejecting(`${name}.getdel`),
+    size: 0,
+    close() {},
+  }
+}
+
+const ADAPTER_METHODS = ['getUser', 'getUserByEmail', 'createUser', 'updateUser', 'deleteUser', 'createVerificationToken', 'useVerificationToken']
+
+/** A native adapter's shape, every method rejecting. */
+function adapterStandIn(kind) {
+  const name = kind === 'contact' ? 'ChatBotKitContactAdapter' : 'ChatBotKitPartnerAdapter'
+  return Object.fromEntries(ADAPTER_METHODS.map((method) => [method, rejecting(`${name}.${method}`)]))
+}
+
+/** The native binding's shape (binding.d.ts) for runtimes that cannot load it. */
+const edgeBinding = {
+  NativeStore: {
+    memory: () => storeStandIn('MemoryStore'),
+    redis: () => storeStandIn('RedisStore'),
+  },
+  NativeAdapter: {
+    withNativeStore: (kind) => adapterStandIn(kind),
+    withJsStore: (kind) => adapterStandIn(kind),
+  },
+}
+
+module.exports = packageExports(edgeBinding)
