@@ -52,8 +52,8 @@ pub enum Retry {
 
 pub struct ClientOptions {
   pub base_url: Option<String>,
-  /// `None` when the option was left out: construction succeeds (a `next build` without the
-  /// secret in its environment must), and each request rejects with this error instead.
+  /// `Err` when the option was left out: construction succeeds (a `next build` without the
+  /// secret in its environment must), and each request rejects with that error instead.
   pub secret: std::result::Result<String, Error>,
   pub timeout_ms: u32,
   pub retries: u32,
