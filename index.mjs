@@ -1,5 +1,6 @@
-// ESM entry: the same objects as the CommonJS entry, so `import` and `require` share one instance.
-import cjs from './index.js'
+// ESM entry: the same objects as the CommonJS entry, so `import` and `require` share one instance
+// (on edge runtimes, '#nextauth' resolves to the edge entry instead).
+import cjs from '#nextauth'
 
 export const {
   ChatBotKitPartnerAdapter,

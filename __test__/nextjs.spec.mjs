@@ -4,18 +4,17 @@
 // a wrong code and a reused code are refused. The v4 example also signs in on a cold `next dev`
 // and from an `output: 'standalone'` build copied to another folder; the v5 example's middleware
 // (edge runtime) guards its page.
-import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import test from 'ava'
 
 import { launchChromium } from './fixtures/browser.mjs'
 import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
-import { PLATFORM, packPackages } from './fixtures/pack.mjs'
-import { startProcess } from './fixtures/process.mjs'
+import { installPacked, packedForTests } from './fixtures/pack.mjs'
+import { run, startProcess } from './fixtures/process.mjs'
 import { freePort } from './fixtures/redis.mjs'
 
 const examples = fileURLToPath(new URL('../examples/', import.meta.url))
@@ -27,26 +26,12 @@ const STANDALONE_CONFIG = `export default {
 }
 `
 
-let packed
+const packed = packedForTests(test)
 let api
 test.before(async () => {
-  packed = await packPackages()
   api = await startFakeApi({ seed: { 'partner/user': [{ email: 'ann@example.com', name: 'Ann' }] } })
 })
-test.after.always(async () => {
-  await api?.close()
-  if (packed) rmSync(packed.dir, { recursive: true, force: true })
-})
-
-/** Runs a command to its end; rejects with its output when it fails or outlives `deadline`. */
-function run(command, args, { cwd, env = process.env, deadline }) {
-  return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: deadline, killSignal: 'SIGKILL' }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${command} ${args.join(' ')} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`)) : resolve(stdout + stderr),
-    )
-    child.stdin?.end()
-  })
-}
+test.after.always(() => api?.close())
 
 /**
  * The environment of `next build`: no ChatBotKit secret, as in a CI or `docker build` step; no
@@ -73,25 +58,12 @@ function runEnv(port) {
   }
 }
 
-/** Copies an example to a folder of its own and installs it with the packed package. */
-async function installExample(t, name) {
-  const dir = mkdtempSync(join(tmpdir(), `cbk-${name}-`))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  cpSync(join(examples, name), dir, { recursive: true, filter: (path) => !['node_modules', '.next'].includes(basename(path)) })
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
-  pkg.dependencies['@chatbotkit/nextauth'] = `file:${packed.root.path}`
-  // npm would take this from the registry as an optional dependency; here it is the packed one.
-  pkg.dependencies[`@chatbotkit/nextauth-${PLATFORM}`] = `file:${packed.platform.path}`
-  writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2))
-  await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, deadline: 300_000 })
-  return dir
-}
-
 async function build(t, dir, bundler) {
   rmSync(join(dir, '.next'), { recursive: true, force: true })
   const args = ['next', 'build', ...(bundler === 'turbopack' ? ['--turbopack'] : [])]
   const started = Date.now()
-  const output = await run('npx', args, { cwd: dir, env: buildEnv(), deadline: 300_000 })
+  const { code, output } = await run('npx', args, { cwd: dir, env: buildEnv(), deadline: 300_000 })
+  if (code !== 0) throw new Error(`next build (${bundler}) failed:\n${output}`)
   t.log(`next build (${bundler}) without CHATBOTKIT_API_SECRET: ${((Date.now() - started) / 1000).toFixed(1)} s`)
   return output
 }
@@ -177,7 +149,7 @@ async function walkThrough(t, server, page, email) {
 
 test.serial('App Router + NextAuth v4 (partner): next build with webpack and Turbopack, next start, next dev, standalone', async (t) => {
   t.timeout(20 * 60_000)
-  const dir = await installExample(t, 'nextjs-v4-partner')
+  const dir = await installPacked(t, join(examples, 'nextjs-v4-partner'), packed)
 
   for (const bundler of ['webpack', 'turbopack']) {
     await build(t, dir, bundler)
@@ -207,7 +179,7 @@ test.serial('App Router + NextAuth v4 (partner): next build with webpack and Tur
 
 test.serial('App Router + Auth.js v5 (contact): next build with webpack and Turbopack, middleware on the edge runtime, next start', async (t) => {
   t.timeout(15 * 60_000)
-  const dir = await installExample(t, 'nextjs-v5-contact')
+  const dir = await installPacked(t, join(examples, 'nextjs-v5-contact'), packed)
   for (const bundler of ['webpack', 'turbopack']) {
     const output = await build(t, dir, bundler)
     t.regex(output, /Middleware/, 'the middleware was built')
