@@ -103,3 +103,21 @@ for (const [kindName, kind] of Object.entries(KINDS)) {
     })
   }
 }
+
+test.serial('a signed-in user signs in again, with the same email and with another (v3 reads the session first)', async (t) => {
+  const [storeName, makeStore] = Object.entries(STORES)[0]
+  const { mailbox, client } = await setup(t, KINDS.partner, makeStore, { autoCreateUser: true })
+  await client.signIn(ANN.email)
+  await client.callback(mailbox[0].url)
+  t.like((await client.session()).user, { email: ANN.email }, storeName)
+
+  await client.signIn(ANN.email)
+  const again = await client.callback(mailbox[1].url)
+  t.notRegex(again.headers.get('location') ?? '', /error=/)
+  t.like((await client.session()).user, { email: ANN.email })
+
+  await client.signIn('other@example.com')
+  const other = await client.callback(mailbox[2].url)
+  t.notRegex(other.headers.get('location') ?? '', /error=/)
+  t.like((await client.session()).user, { email: 'other@example.com' })
+})
