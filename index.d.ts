@@ -104,9 +104,9 @@ export interface ChatBotKitAdapterBaseOptions {
   store: StoreLike
   /** API address. Default `https://api.chatbotkit.com`. */
   baseUrl?: string
-  /** Milliseconds allowed for each HTTP request and each store call. Default 10000. */
+  /** Milliseconds allowed for a whole API call (retries and waits included) and for each store call. Default 10000. */
   timeout?: number
-  /** Retries after a 429, 500, 502, 503, 504 or connection error. Default 3. */
+  /** Retries after a 429, 500, 502, 503, 504 or connection error, while `timeout` leaves room. Default 3. */
   retries?: number
   /** Wrong codes allowed per email within `attemptWindow`; then its codes are refused. Default 5. */
   maxAttempts?: number

@@ -260,6 +260,28 @@ test('a hung API is bounded by the timeout option', async (t) => {
   t.true(Date.now() - started < 2000)
 })
 
+test('a hung API rejects within one timeout for the whole call, whatever retries says', async (t) => {
+  const { adapter, api } = await setup(t, { timeout: 400, retries: 3 }, { fault: () => 'hang' })
+  const started = Date.now()
+  const error = await t.throwsAsync(adapter.getUser('usr_1'))
+  const took = Date.now() - started
+  t.is(error.code, 'TIMEOUT')
+  t.true(took >= 350 && took < 1000, `rejected after ${took} ms`)
+  t.log(`hung API, timeout 400 ms, retries 3: rejected after ${took} ms (${api.exchanges.length} attempt(s))`)
+})
+
+test('a connection reset on a read is retried and the call succeeds; a create is not resent', async (t) => {
+  let resets = (exchange) => exchange.path.endsWith('/list')
+  const { adapter, api } = await setup(t, { autoCreateUser: true }, { fault: (exchange) => (resets(exchange) ? ((resets = () => false), 'reset') : undefined) })
+  t.like(await adapter.getUserByEmail('ann@example.com'), { email: 'ann@example.com' })
+  t.deepEqual(api.exchanges.map((e) => e.status), ['reset', 200])
+
+  resets = (exchange) => exchange.path.endsWith('/create')
+  const error = await t.throwsAsync(adapter.createUser({ email: 'new@example.com', name: 'New' }))
+  t.is(error.code, 'NETWORK_ERROR')
+  t.is(api.exchanges.filter((e) => e.path.endsWith('/create')).length, 1, 'a create that may have arrived is not sent twice')
+})
+
 test('a 503 is retried and the call succeeds', async (t) => {
   let failures = 1
   const { adapter, api } = await setup(t, {}, {

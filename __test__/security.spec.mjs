@@ -128,16 +128,14 @@ test('hostile ids never reach another route: each is one encoded path segment, o
   }
 })
 
-test('a hung API is bounded by the timeout, and retried reads are bounded too', async (t) => {
+test('a hung API is bounded by the timeout: one deadline for the whole call, retries included', async (t) => {
   const fake = await api(t, { fault: () => 'hang' })
   const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore({ name: crypto.randomUUID() }), baseUrl: fake.url, timeout: 200, retries: 1 })
   const started = Date.now()
   await t.throwsAsync(adapter.getUser('usr_1'), { code: 'TIMEOUT' })
   const elapsed = Date.now() - started
-  t.true(elapsed >= 400 && elapsed < 2000, `${elapsed} ms for two attempts of 200 ms`)
-  // The fake may see the second request only after the client gave up on it: wait for it.
-  for (let i = 0; i < 50 && fake.exchanges.length < 2; i++) await sleep(20)
-  t.is(fake.exchanges.length, 2)
+  t.true(elapsed >= 190 && elapsed < 1000, `${elapsed} ms for a call of 200 ms`)
+  t.is(fake.exchanges.length, 1, 'no retry once the deadline has passed')
 })
 
 test('503 then 200 is retried; 429 waits for Retry-After', async (t) => {

@@ -1,8 +1,9 @@
-//! The ChatBotKit HTTP client: one connection pool for the whole process, a time limit on every
-//! request, retries where they are safe, and API errors mapped to `Error` with the API's code.
+//! The ChatBotKit HTTP client: one connection pool for the whole process, one time limit for a
+//! whole call (its retries and their waits included), retries where they are safe, and API errors
+//! mapped to `Error` with the API's code.
 
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER};
@@ -13,7 +14,7 @@ use crate::error::{code, Error, Result};
 
 /// Where the API lives unless the `baseUrl` option says otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.chatbotkit.com";
-/// Time limit for one request, connection to last byte (`timeout` option).
+/// Time limit for one call, first connection to last byte of the last attempt (`timeout` option).
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 /// Retries after the first attempt (`retries` option), as the official SDK does.
 pub const DEFAULT_RETRIES: u32 = 3;
@@ -167,13 +168,15 @@ impl Client {
     retry: Retry,
   ) -> Result<Option<Value>> {
     let auth = self.auth.clone()?;
+    // One deadline for the call: a hung API answers TIMEOUT after `timeout`, whatever `retries` says.
+    let deadline = Instant::now() + self.timeout;
     let mut attempt = 0;
     loop {
       let mut request = self
         .http
         .request(method.clone(), url.clone())
         .header(AUTHORIZATION, auth.clone())
-        .timeout(self.timeout);
+        .timeout(deadline.saturating_duration_since(Instant::now()));
       if let Some(body) = &body {
         request = request
           .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -188,8 +191,13 @@ impl Client {
       };
       match outcome {
         Attempt::Done(value) => return Ok(value),
-        Attempt::Failed(_, Some(delay)) if attempt < self.retries => {
-          tokio::time::sleep(delay.unwrap_or(RETRY_DELAY * 2u32.pow(attempt))).await;
+        Attempt::Failed(err, Some(delay)) if attempt < self.retries => {
+          let wait = delay.unwrap_or(RETRY_DELAY * 2u32.pow(attempt));
+          // A retry only while the deadline leaves room for the wait and an attempt after it.
+          if Instant::now() + wait >= deadline {
+            return Err(err);
+          }
+          tokio::time::sleep(wait).await;
           attempt += 1;
         }
         Attempt::Failed(err, _) => return Err(err),
@@ -221,7 +229,7 @@ impl Client {
         Ok(None) => break,
         Err(err) => {
           // The request was answered: only a read may be repeated.
-          let again = retry == Retry::Idempotent && (err.is_timeout() || err.is_body());
+          let again = retry == Retry::Idempotent;
           return Attempt::Failed(self.transport_error(operation, &err), again.then_some(None));
         }
       }
@@ -282,12 +290,12 @@ enum Attempt {
   Failed(Error, Option<Option<Duration>>),
 }
 
-/// Whether a request that failed before any response may be retried.
+/// Whether a request that failed before any response may be retried: a read after any connection
+/// error (refused, reset, closed, timed out), a create only when it never reached the server.
 fn transport_retry(err: &reqwest::Error, retry: Retry) -> Option<Option<Duration>> {
-  let never_reached_server = err.is_connect();
   match retry {
-    Retry::Idempotent if never_reached_server || err.is_timeout() => Some(None),
-    Retry::Create if never_reached_server => Some(None),
+    Retry::Idempotent if !err.is_builder() => Some(None),
+    Retry::Create if err.is_connect() => Some(None),
     _ => None,
   }
 }
