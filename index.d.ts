@@ -50,15 +50,26 @@ export declare class MemoryStore extends Store {
   readonly size: number
 }
 
-/** Options of `new RedisStore(options)`. */
+/** Options of `new RedisStore(options)`; any other is refused at construction, naming it. */
 export interface RedisStoreOptions {
   /**
    * One server: `redis://[user:password@]host:port[/db]`, or `rediss://…` for TLS.
    * Default `process.env.REDIS_URL`, else `redis://127.0.0.1:6379`.
    */
   url?: string
-  /** The seed nodes of a Redis Cluster (instead of `url`). */
-  nodes?: string[]
+  /** The seed nodes of a Redis Cluster (instead of `url`): URLs, or `{ host, port }` as ioredis takes them. */
+  nodes?: Array<string | { host: string; port: number }>
+  /** ioredis's way to name the server instead of `url`. Default `127.0.0.1`. */
+  host?: string
+  /** Default 6379. */
+  port?: number
+  username?: string
+  /** Never shown in an error. */
+  password?: string
+  /** Database number. Default 0. */
+  db?: number
+  /** `true` (or ioredis's TLS options object) for rediss://. */
+  tls?: boolean | object
   /** Prepended to every key. Default `chatbotkit:nextauth:`. */
   keyPrefix?: string
   /** Connections kept per server. Default 16. */

@@ -47,6 +47,34 @@ test('bad options are clear errors that never quote the URL', (t) => {
   t.throws(() => new RedisStore({ url: 'redis://a', nodes: ['redis://b'] }), { message: /cannot be combined/ })
 })
 
+test('an option RedisStore does not know is refused at construction, naming it and never its value', (t) => {
+  const typo = t.throws(() => new RedisStore({ urll: 'redis://:hunter2@10.0.0.1:6379' }))
+  t.is(typo.code, 'INVALID_ARGUMENT')
+  t.regex(typo.message, /RedisStore: option `urll` is unknown \(the options are url, nodes, host, port/)
+  t.false(typo.message.includes('hunter2'))
+  t.throws(() => new RedisStore({ sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'mymaster' }), {
+    code: 'INVALID_ARGUMENT',
+    message: /option `sentinels` is not supported yet \(Redis Sentinel\): pass the current master as `url`/,
+  })
+  t.throws(() => new RedisStore({ host: 'a', url: 'redis://b' }), { message: /`host` cannot be combined with `url`/ })
+  t.throws(() => new RedisStore({ port: 70000 }), { message: /`port` must be a whole number from 1 to 65535/ })
+  t.throws(() => new RedisStore({ nodes: [{ host: 'a' }] }), { message: /`nodes` must list redis:\/\/ URLs or \{ host, port \} objects/ })
+  t.throws(() => new RedisStore({ tls: 'yes' }), { message: /`tls` must be true or an object/ })
+})
+
+test('ioredis-style options reach the server they name: host, port, username, password, db', async (t) => {
+  const server = await redis(t, { password: 'pa ss:w@rd/#' })
+  const store = new RedisStore({ host: '127.0.0.1', port: server.port, username: 'default', password: server.password, db: 2 })
+  await store.set('ioredis-shape', 1)
+  t.is(server.cli('-n', '2', 'EXISTS', 'chatbotkit:nextauth:ioredis-shape').stdout.trim(), '1')
+  store.close()
+  const refused = new RedisStore({ host: '127.0.0.1', port: server.port, password: 'wrong password' })
+  const error = await t.throwsAsync(refused.get('k'))
+  t.is(error.code, 'REDIS_UNAVAILABLE')
+  t.false(error.message.includes('wrong password'))
+  refused.close()
+})
+
 test('get, set with px, del and getdel keep JSON values under the key prefix', async (t) => {
   const server = await redis(t)
   const store = new RedisStore({ url: server.url, keyPrefix: 'app1:' })

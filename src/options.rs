@@ -77,8 +77,26 @@ impl AdapterOptions {
   }
 }
 
-/// `new RedisStore(options?)`: a URL string, or `{ url | nodes, keyPrefix, poolSize,
-/// connectTimeout, commandTimeout }`; the URL defaults to `REDIS_URL`, then to the local server.
+/// The options `new RedisStore({ … })` takes; any other is refused, naming it.
+const REDIS_OPTIONS: [&str; 12] = [
+  "url",
+  "nodes",
+  "host",
+  "port",
+  "username",
+  "password",
+  "db",
+  "tls",
+  "keyPrefix",
+  "poolSize",
+  "connectTimeout",
+  "commandTimeout",
+];
+
+/// `new RedisStore(options?)`: a URL string, or `{ url | nodes | host…, keyPrefix, poolSize,
+/// connectTimeout, commandTimeout }`, where ioredis's `{ host, port, username, password, db, tls }`
+/// (and Cluster nodes as `{ host, port }`) stand for the URLs they mean; the URL defaults to
+/// `REDIS_URL`, then to the local server.
 pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
   let invalid =
     || Error::invalid_argument("RedisStore takes a redis:// URL string or an options object");
@@ -119,18 +137,26 @@ pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
     owner: "RedisStore",
     options: &object,
   };
+  reader.refuse_unknown(&REDIS_OPTIONS)?;
   let url = reader.get::<String>("url", ValueType::String, "a redis:// URL string")?;
-  let nodes = reader.get::<Vec<String>>("nodes", ValueType::Object, "an array of redis:// URLs")?;
+  let nodes = reader.get::<Vec<Unknown>>("nodes", ValueType::Object, "an array of nodes")?;
+  let server = ServerParts::read(&reader)?;
+  if url.is_some() && (nodes.is_some() || server.address_given) {
+    let other = if nodes.is_some() { "nodes" } else { "host" };
+    return Err(reader.error(other, "cannot be combined with `url`"));
+  }
   match (url, nodes) {
-    (Some(_), Some(_)) => return Err(reader.error("nodes", "cannot be combined with `url`")),
     (_, Some(nodes)) if nodes.is_empty() => {
       return Err(reader.error("nodes", "must list at least one node"))
     }
     (_, Some(nodes)) => {
-      options.urls = nodes;
+      for node in nodes {
+        options.urls.push(server.node_url(&reader, node)?);
+      }
       options.cluster = true;
     }
     (Some(url), None) => options.urls.push(url),
+    (None, None) if server.any_given => options.urls.push(server.url(&reader, None)?),
     (None, None) => options.urls.push(from_env()),
   }
   if let Some(prefix) = reader.get::<String>("keyPrefix", ValueType::String, "a string")? {
@@ -146,6 +172,99 @@ pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
     options.command_timeout = Duration::from_millis(u64::from(ms));
   }
   Ok(options)
+}
+
+/// ioredis's way to name a server: `{ host, port, username, password, db, tls }`, turned into the
+/// URL it means (the password percent-encoded, so it stays out of the rest of the URL).
+struct ServerParts {
+  host: Option<String>,
+  port: Option<u32>,
+  username: Option<String>,
+  password: Option<String>,
+  db: Option<u32>,
+  tls: bool,
+  /// `host` or `port` was given (they name a server, as `url` does).
+  address_given: bool,
+  /// Any of the six was given.
+  any_given: bool,
+}
+
+impl ServerParts {
+  fn read(reader: &Reader) -> Result<Self> {
+    let host = reader.get::<String>("host", ValueType::String, "a host name string")?;
+    let port = reader.whole_number("port", 1, 65_535)?;
+    let username = reader.get::<String>("username", ValueType::String, "a string")?;
+    let password = reader.get::<String>("password", ValueType::String, "a string")?;
+    let db = reader.whole_number("db", 0, 1_000_000)?;
+    // ioredis takes `tls: {}` (TLS options) or `true`; we take either as "use TLS".
+    let tls = match reader.kind("tls")? {
+      ValueType::Undefined | ValueType::Null => false,
+      ValueType::Object => true,
+      ValueType::Boolean => reader
+        .get::<bool>("tls", ValueType::Boolean, "true or an object")?
+        .unwrap_or(false),
+      _ => return Err(reader.error("tls", "must be true or an object")),
+    };
+    let address_given = host.is_some() || port.is_some();
+    let any_given =
+      address_given || username.is_some() || password.is_some() || db.is_some() || tls;
+    Ok(Self {
+      host,
+      port,
+      username,
+      password,
+      db,
+      tls,
+      address_given,
+      any_given,
+    })
+  }
+
+  /// The URL of `address` (host, port), or of this object's own host and port.
+  fn url(&self, reader: &Reader, address: Option<(String, u32)>) -> Result<String> {
+    let (host, port) = address.unwrap_or_else(|| {
+      (
+        self.host.clone().unwrap_or_else(|| "127.0.0.1".to_owned()),
+        self.port.unwrap_or(6379),
+      )
+    });
+    let scheme = if self.tls { "rediss" } else { "redis" };
+    let bracketed = if host.contains(':') {
+      format!("[{host}]")
+    } else {
+      host
+    };
+    let mut url = reqwest::Url::parse(&format!("{scheme}://{bracketed}:{port}"))
+      .map_err(|_| reader.error("host", "is not a host name"))?;
+    let credentials = url
+      .set_username(self.username.as_deref().unwrap_or(""))
+      .and_then(|()| url.set_password(self.password.as_deref()));
+    credentials.map_err(|()| reader.error("password", "cannot be put in a URL"))?;
+    if let Some(db) = self.db {
+      url.set_path(&format!("/{db}"));
+    }
+    Ok(url.to_string())
+  }
+
+  /// A Cluster node: a redis:// URL string, or `{ host, port }` with this object's credentials.
+  fn node_url(&self, reader: &Reader, node: Unknown) -> Result<String> {
+    let wrong = || reader.error("nodes", "must list redis:// URLs or { host, port } objects");
+    match node.get_type().map_err(|_| wrong())? {
+      ValueType::String => String::from_unknown(node).map_err(|_| wrong()),
+      ValueType::Object => {
+        let object = Object::from_unknown(node).map_err(|_| wrong())?;
+        let host: Option<String> = object.get_named_property("host").ok();
+        let port: Option<f64> = object.get_named_property("port").ok();
+        match (host, port) {
+          (Some(host), Some(port)) if port.fract() == 0.0 && (1.0..=65_535.0).contains(&port) => {
+            self.url(reader, Some((host, port as u32)))
+          }
+          _ => Err(wrong()),
+        }
+      }
+      _ => Err(wrong()),
+    }
+  }
 }
 
 /// Reads one options object; errors name the option and its owner, never the value.
@@ -180,6 +299,42 @@ impl Reader<'_, '_> {
         .map_err(|_| unreadable()),
       _ => Err(self.error(name, &format!("must be {description}"))),
     }
+  }
+
+  /// Refuses any option not in `known`, naming it: an option that is silently ignored could send
+  /// codes to another server unnoticed.
+  fn refuse_unknown(&self, known: &[&str]) -> Result<()> {
+    let unreadable =
+      || Error::invalid_argument(format!("{}: the options cannot be read", self.owner));
+    let names = self
+      .options
+      .get_property_names()
+      .map_err(|_| unreadable())?;
+    for index in 0..names.get_array_length().map_err(|_| unreadable())? {
+      let name: String = names.get_element(index).map_err(|_| unreadable())?;
+      if known.contains(&name.as_str()) {
+        continue;
+      }
+      let problem = match name.as_str() {
+        "sentinels" | "name" => {
+          "is not supported yet (Redis Sentinel): pass the current master as `url`".to_owned()
+        }
+        _ => format!("is unknown (the options are {})", known.join(", ")),
+      };
+      return Err(self.error(&name, &problem));
+    }
+    Ok(())
+  }
+
+  /// The JS type of an option's value.
+  fn kind(&self, name: &str) -> Result<ValueType> {
+    let value: Unknown = self
+      .options
+      .get_named_property_unchecked(name)
+      .map_err(|_| self.error(name, "cannot be read"))?;
+    value
+      .get_type()
+      .map_err(|_| self.error(name, "cannot be read"))
   }
 
   fn whole_number(&self, name: &str, min: u32, max: u32) -> Result<Option<u32>> {
