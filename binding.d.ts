@@ -18,6 +18,8 @@ export declare class NativeAdapter {
   static withNativeStore(kind: string, options: object, store: NativeStore): NativeAdapter
   /** An adapter whose tokens live in a JS store (functions normalised by the glue). */
   static withJsStore(kind: string, options: object, store: JsStoreFunctions): NativeAdapter
+  /** The options given that this adapter does not know (the glue warns about each, once). */
+  get unknownOptions(): Array<string>
   getUser(id: string): Promise<Record<string, any> | null>
   getUserByEmail(email: string): Promise<Record<string, any> | null>
   createUser(user: Record<string, any>): Promise<Record<string, any>>

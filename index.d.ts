@@ -58,7 +58,21 @@ export interface RedisStoreOptions {
    */
   url?: string
   /** The seed nodes of a Redis Cluster (instead of `url`): URLs, or `{ host, port }` as ioredis takes them. */
-  nodes?: Array<string | { host: string; port: number }>
+  nodes?: Array<string | { host: string; port?: number }>
+  /**
+   * Redis Sentinels (instead of `url`): URLs, or `{ host, port }` (port default 26379). The store
+   * talks to the master they name `name`, and follows a failover. `username`, `password`, `db` and
+   * `tls` apply to the master.
+   */
+  sentinels?: Array<string | { host: string; port?: number }>
+  /** The master's name in the Sentinels' configuration (`mymaster`); required with `sentinels`. */
+  name?: string
+  /** For Sentinels that require a user of their own. */
+  sentinelUsername?: string
+  /** For Sentinels that require a password of their own. Never shown in an error. */
+  sentinelPassword?: string
+  /** `true` (or a TLS options object) to reach the Sentinels over TLS. */
+  sentinelTLS?: boolean | object
   /** ioredis's way to name the server instead of `url`. Default `127.0.0.1`. */
   host?: string
   /** Default 6379. */
@@ -76,13 +90,13 @@ export interface RedisStoreOptions {
   poolSize?: number
   /** Milliseconds allowed to open or check a connection. Default 5000. */
   connectTimeout?: number
-  /** Milliseconds allowed for one command, waiting for a connection included. Default 5000. */
+  /** Milliseconds allowed for one store call: waiting for a connection, reconnecting and retrying included. Default 5000. */
   commandTimeout?: number
 }
 
 /**
- * A token store in Redis, shared by every instance of your app: a connection pool to one server
- * or a Redis Cluster. Nothing connects until the first command; codes are consumed with one
+ * A token store in Redis, shared by every instance of your app: a connection pool to one server,
+ * a Redis Cluster, or the master of a Redis Sentinel set. Nothing connects until the first command; codes are consumed with one
  * atomic script. `getdel` needs Redis 6.2 or later. Failures reject with `code: 'REDIS_UNAVAILABLE'`.
  */
 export declare class RedisStore extends Store {

@@ -5,7 +5,7 @@ import test from 'ava'
 
 import { ChatBotKitEmailProvider } from '@chatbotkit/nextauth'
 
-import { startNextAuthV3, v3Client } from './fixtures/nextauth-v3.mjs'
+import { startNextAuthV3, v3Client, v3Config } from './fixtures/nextauth-v3.mjs'
 import { ANN, KINDS, seededAdapter, storesFor } from './fixtures/sign-in-matrix.mjs'
 
 const STORES = storesFor(test)
@@ -13,31 +13,8 @@ const STORES = storesFor(test)
 async function setup(t, kind, makeStore, adapterOptions = {}, providerOptions = {}) {
   const { api, adapter, records } = await seededAdapter(t, kind, makeStore, adapterOptions)
   const mailbox = []
-  const nextAuth = await startNextAuthV3({
-    adapter,
-    secret: 'nextauth-v3-test-secret',
-    providers: [
-      ChatBotKitEmailProvider({
-        ...providerOptions,
-        async sendVerificationRequest({ identifier, url, token }) {
-          mailbox.push({ identifier, url, token })
-        },
-      }),
-    ],
-    session: { jwt: true },
-    jwt: { secret: 'nextauth-v3-jwt-secret' },
-    callbacks: {
-      async jwt(token, user) {
-        if (user) token.user = user
-        return token
-      },
-      async session(session, token) {
-        session.user = token.user
-        return session
-      },
-    },
-    logger: { error() {}, warn() {}, debug() {} },
-  })
+  const provider = (options) => ChatBotKitEmailProvider({ ...providerOptions, ...options })
+  const nextAuth = await startNextAuthV3(v3Config({ adapter, provider, mailbox }))
   t.teardown(() => nextAuth.close())
   return { api, mailbox, client: v3Client(nextAuth.base), records }
 }

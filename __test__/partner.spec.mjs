@@ -5,6 +5,8 @@ import test from 'ava'
 import { ChatBotKitPartnerAdapter, MemoryStore } from '@chatbotkit/nextauth'
 
 import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
+import { root } from './fixtures/pack.mjs'
+import { run } from './fixtures/process.mjs'
 
 const ANN = { email: 'ann@example.com', name: 'Ann', image: 'https://img.example/ann.png' }
 
@@ -270,6 +272,17 @@ test('a hung API rejects within one timeout for the whole call, whatever retries
   t.log(`hung API, timeout 400 ms, retries 3: rejected after ${took} ms (${api.exchanges.length} attempt(s))`)
 })
 
+test('createUser makes three API calls within one timeout, not one timeout each', async (t) => {
+  // Each call answers well within `timeout`; the three together do not.
+  const { adapter } = await setup(t, { timeout: 1000, autoCreateUser: true }, { fault: () => ({ delay: 400 }) })
+  const started = Date.now()
+  const error = await t.throwsAsync(adapter.createUser({ email: 'slow@example.com', name: 'Slow' }))
+  const took = Date.now() - started
+  t.is(error.code, 'TIMEOUT')
+  t.true(took >= 950 && took < 2000, `rejected after ${took} ms`)
+  t.log(`three calls answering 400 ms late each, timeout 1000 ms: createUser rejected after ${took} ms`)
+})
+
 test('a connection reset on a read is retried and the call succeeds; a create is not resent', async (t) => {
   let resets = (exchange) => exchange.path.endsWith('/list')
   const { adapter, api } = await setup(t, { autoCreateUser: true }, { fault: (exchange) => (resets(exchange) ? ((resets = () => false), 'reset') : undefined) })
@@ -295,4 +308,22 @@ test('a body that is not JSON rejects with INVALID_RESPONSE', async (t) => {
   const { adapter } = await setup(t, {}, { fault: () => ({ status: 200, body: '<html>oops' }) })
   const error = await t.throwsAsync(adapter.getUser('usr_1'))
   t.is(error.code, 'INVALID_RESPONSE')
+})
+
+test('an option the adapter does not know is warned about once per process, naming it, and ignored', async (t) => {
+  const source = `
+    const { ChatBotKitPartnerAdapter, ChatBotKitContactAdapter, MemoryStore } = require('@chatbotkit/nextauth')
+    const options = { secret: 'sk-hunter2', store: new MemoryStore(), autoCreateUsers: true, debug: true }
+    for (let i = 0; i < 3; i++) ChatBotKitPartnerAdapter(options)
+    ChatBotKitContactAdapter({ secret: 'sk-hunter2', store: new MemoryStore(), autoCreateContact: true, autoCreateUser: true })
+  `
+  const { code, output } = await run(process.execPath, ['-e', source], { cwd: root, deadline: 20_000 })
+  t.is(code, 0, output)
+  const warnings = output.split('\n').filter((line) => line.includes('Warning:'))
+  t.deepEqual(warnings.map((line) => line.replace(/^\(node:\d+\) /, '')), [
+    "[CHATBOTKIT_NEXTAUTH_UNKNOWN_OPTION] Warning: ChatBotKitPartnerAdapter: option `autoCreateUsers` is unknown and ignored; check its spelling against the README's options table",
+    "[CHATBOTKIT_NEXTAUTH_UNKNOWN_OPTION] Warning: ChatBotKitPartnerAdapter: option `debug` is unknown and ignored; check its spelling against the README's options table",
+    "[CHATBOTKIT_NEXTAUTH_UNKNOWN_OPTION] Warning: ChatBotKitContactAdapter: option `autoCreateUser` is unknown and ignored; check its spelling against the README's options table",
+  ])
+  t.false(output.includes('hunter2'))
 })

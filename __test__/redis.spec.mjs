@@ -7,7 +7,7 @@ import test from 'ava'
 
 import { ChatBotKitContactAdapter, ChatBotKitPartnerAdapter, RedisStore, Store } from '@chatbotkit/nextauth'
 
-import { requireRedis, startRedis, startRedisCluster } from './fixtures/redis.mjs'
+import { requireRedis, startRedis, startRedisCluster, startRedisSentinel } from './fixtures/redis.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const inAMinute = () => new Date(Date.now() + 60_000)
@@ -50,15 +50,22 @@ test('bad options are clear errors that never quote the URL', (t) => {
 test('an option RedisStore does not know is refused at construction, naming it and never its value', (t) => {
   const typo = t.throws(() => new RedisStore({ urll: 'redis://:hunter2@10.0.0.1:6379' }))
   t.is(typo.code, 'INVALID_ARGUMENT')
-  t.regex(typo.message, /RedisStore: option `urll` is unknown \(the options are url, nodes, host, port/)
+  t.regex(typo.message, /RedisStore: option `urll` is unknown \(the options are url, nodes, sentinels, name, /)
   t.false(typo.message.includes('hunter2'))
-  t.throws(() => new RedisStore({ sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'mymaster' }), {
+  t.throws(() => new RedisStore({ sentinels: [{ host: '127.0.0.1', port: 26379 }] }), {
     code: 'INVALID_ARGUMENT',
-    message: /option `sentinels` is not supported yet \(Redis Sentinel\): pass the current master as `url`/,
+    message: /option `name` is required with `sentinels`: the master's name/,
   })
+  t.throws(() => new RedisStore({ name: 'mymaster' }), { message: /`name` only applies with `sentinels`/ })
+  t.throws(() => new RedisStore({ sentinelPassword: 'x', url: 'redis://a' }), { message: /`sentinelPassword` only applies with `sentinels`/ })
+  t.throws(() => new RedisStore({ sentinels: [], name: 'm' }), { message: /`sentinels` must list at least one Sentinel/ })
+  t.throws(() => new RedisStore({ sentinels: [{ port: 1 }], name: 'm' }), { message: /`sentinels` must list redis:\/\/ URLs or \{ host, port \} objects/ })
+  t.throws(() => new RedisStore({ url: 'redis://a', sentinels: ['redis://b'], name: 'm' }), { message: /`sentinels` cannot be combined with `url`/ })
+  t.throws(() => new RedisStore({ sentinels: ['redis://b'], name: 'm', port: 6380 }), { message: /`port` cannot be combined with `sentinels`/ })
+  t.notThrows(() => new RedisStore({ sentinels: [{ host: '127.0.0.1' }, 'redis://127.0.0.1:26380'], name: 'mymaster', password: 'pw', db: 1, tls: {} }))
   t.throws(() => new RedisStore({ host: 'a', url: 'redis://b' }), { message: /`host` cannot be combined with `url`/ })
   t.throws(() => new RedisStore({ port: 70000 }), { message: /`port` must be a whole number from 1 to 65535/ })
-  t.throws(() => new RedisStore({ nodes: [{ host: 'a' }] }), { message: /`nodes` must list redis:\/\/ URLs or \{ host, port \} objects/ })
+  t.throws(() => new RedisStore({ nodes: [{ port: 6379 }] }), { message: /`nodes` must list redis:\/\/ URLs or \{ host, port \} objects/ })
   t.throws(() => new RedisStore({ tls: 'yes' }), { message: /`tls` must be true or an object/ })
 })
 
@@ -321,4 +328,85 @@ test('Redis Cluster: the store and the adapter work across three masters, one co
   t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'bbbbbb' }), { token: 'bbbbbb' })
   t.is(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'bbbbbb' }), null)
   store.close()
+})
+
+/** Calls `call` until it succeeds or `ms` pass; answers the failures seen and when it succeeded. */
+async function untilItWorks(call, ms) {
+  const started = Date.now()
+  const failures = []
+  while (Date.now() - started < ms) {
+    try {
+      const value = await call()
+      return { value, after: Date.now() - started, failures }
+    } catch (error) {
+      failures.push(error)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  return { after: undefined, failures }
+}
+
+test.serial('Sentinel: the store follows a failover (master killed, replica promoted) without a new store, and keeps the replicated codes', async (t) => {
+  const password = 'sentinel pw:s3cret'
+  const setup = await startRedisSentinel({ password })
+  t.teardown(() => setup.stop())
+  const store = new RedisStore({
+    sentinels: setup.sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })),
+    name: setup.name,
+    password,
+    commandTimeout: 1000,
+  })
+  t.teardown(() => store.close())
+  const adapter = adapterWith(store)
+  await adapter.createVerificationToken({ identifier: 'a@b.c', token: 'kept', expires: inAMinute() })
+  await adapter.createVerificationToken({ identifier: 'a@b.c', token: 'used', expires: inAMinute() })
+  t.like(await adapter.useVerificationToken({ identifier: 'a@b.c', token: 'used' }), { token: 'used' })
+  t.is(setup.master.cli('WAIT', '1', '2000').stdout.trim(), '1', 'the replica has the codes')
+
+  await setup.master.kill()
+  const killed = Date.now()
+  const followed = await untilItWorks(() => store.set('after-failover', 1), 30_000)
+  t.truthy(followed.after, `no write succeeded within 30 s of the kill: ${followed.failures.at(-1)?.message}`)
+  t.log(`writes work again ${Date.now() - killed} ms after the master was killed; ${followed.failures.length} calls failed meanwhile`)
+  for (const error of followed.failures) {
+    t.is(error.code, 'REDIS_UNAVAILABLE', error.message)
+    t.regex(error.message, /Redis master `mymaster` \(Sentinel at 127\.0\.0\.1:\d+/)
+    t.false(error.message.includes('s3cret'), error.message)
+  }
+  t.is(setup.masterPort(), setup.replica.port, 'the Sentinels promoted the replica')
+  t.is(setup.replica.cli('EXISTS', 'chatbotkit:nextauth:after-failover').stdout.trim(), '1')
+
+  t.like(await adapter.useVerificationToken({ identifier: 'a@b.c', token: 'kept' }), { token: 'kept' })
+  t.is(await adapter.useVerificationToken({ identifier: 'a@b.c', token: 'used' }), null)
+  t.is(await adapter.useVerificationToken({ identifier: 'a@b.c', token: 'kept' }), null)
+})
+
+test.serial('Sentinel: after a failover with the old master still up (now a replica), writes move to the new master', async (t) => {
+  const setup = await startRedisSentinel()
+  t.teardown(() => setup.stop())
+  const store = new RedisStore({ sentinels: setup.sentinels.map((s) => s.url), name: setup.name, commandTimeout: 2000, poolSize: 4 })
+  t.teardown(() => store.close())
+  const adapter = adapterWith(store)
+  // Every kept connection now reaches the first master.
+  await Promise.all(Array.from({ length: 8 }, (_, i) => store.set(`warm-${i}`, i)))
+
+  t.is(setup.sentinels[0].cli('SENTINEL', 'FAILOVER', setup.name).stdout.trim(), 'OK')
+  const switched = await untilItWorks(async () => {
+    if (setup.masterPort() !== setup.replica.port) throw new Error('not switched yet')
+    // The old master answers READONLY once it is a replica.
+    if (!setup.master.cli('INFO', 'replication').stdout.includes('role:slave')) throw new Error('old master not demoted yet')
+  }, 30_000)
+  t.truthy(switched.after, 'the Sentinels switched the roles')
+
+  // No call fails: a READONLY answer sends the call to the new master within its commandTimeout.
+  const results = await Promise.allSettled(
+    Array.from({ length: 32 }, async (_, i) => {
+      await adapter.createVerificationToken({ identifier: `u${i}@b.c`, token: `t${i}`, expires: inAMinute() })
+      return adapter.useVerificationToken({ identifier: `u${i}@b.c`, token: `t${i}` })
+    }),
+  )
+  const failed = results.filter((r) => r.status === 'rejected')
+  t.deepEqual(failed.map((r) => r.reason.message), [])
+  t.true(results.every((r) => r.value?.token?.startsWith('t')))
+  t.is(setup.replica.cli('EXISTS', 'chatbotkit:nextauth:warm-0').stdout.trim(), '1')
 })

@@ -135,7 +135,8 @@ test('a hung API is bounded by the timeout: one deadline for the whole call, ret
   await t.throwsAsync(adapter.getUser('usr_1'), { code: 'TIMEOUT' })
   const elapsed = Date.now() - started
   t.true(elapsed >= 190 && elapsed < 1000, `${elapsed} ms for a call of 200 ms`)
-  t.is(fake.exchanges.length, 1, 'no retry once the deadline has passed')
+  // One attempt at most (on a busy machine the request may not even have arrived by the deadline).
+  t.true(fake.exchanges.length <= 1, `${fake.exchanges.length} attempts: no retry once the deadline has passed`)
 })
 
 test('503 then 200 is retried; 429 waits for Retry-After', async (t) => {

@@ -94,6 +94,24 @@ function adapterObject(native, adapterName) {
   }
 }
 
+/** The unknown options already warned about in this process, as `AdapterName option`. */
+const warned = new Set()
+
+/**
+ * Warns once per process about each adapter option the adapter does not know: the original ignored
+ * them, so they are not refused, but a typo (`autoCreateUsers`) should not go unnoticed.
+ */
+function warnUnknownOptions(adapterName, names) {
+  for (const name of names ?? []) {
+    const key = `${adapterName} ${name}`
+    if (warned.has(key) || typeof process === 'undefined' || typeof process.emitWarning !== 'function') continue
+    warned.add(key)
+    process.emitWarning(`${adapterName}: option \`${name}\` is unknown and ignored; check its spelling against the README's options table`, {
+      code: 'CHATBOTKIT_NEXTAUTH_UNKNOWN_OPTION',
+    })
+  }
+}
+
 /**
  * `ChatBotKitPartnerAdapter` and `ChatBotKitContactAdapter` over `binding.NativeAdapter`;
  * `extend(adapter)` may add methods (the Node entry adds NextAuth v3's `getAdapter`).
@@ -113,6 +131,7 @@ function adapterFactories(binding, NativeBackedStore, extend = (adapter) => adap
     } catch (error) {
       throw error instanceof TypeError ? error : localError(error)
     }
+    warnUnknownOptions(adapterName, native.unknownOptions)
     return extend(adapterObject(native, adapterName))
   }
 

@@ -1,6 +1,8 @@
 //! What both adapters share: the lifecycle flags and the user methods NextAuth calls, written once
 //! over a `Resource`. Partner users and contacts differ only in the `Resource` they are given.
 
+use std::time::Instant;
+
 use serde_json::{Map, Value};
 
 use crate::api::{path_segment, Client, Record, Resource, Retry};
@@ -44,7 +46,7 @@ impl Adapter {
   /// The user with this id, or `None` when the API has none.
   pub async fn get_user(&self, id: Value) -> Result<Option<Value>> {
     let id = string_argument(id, "id")?;
-    match self.fetch(&id).await? {
+    match self.fetch(&id, self.client.deadline()).await? {
       Some(record) => (self.resource.to_user)(record).map(Some),
       None => Ok(None),
     }
@@ -53,13 +55,16 @@ impl Adapter {
   /// The user with this email (compared case-insensitively), or `None`.
   pub async fn get_user_by_email(&self, email: Value) -> Result<Option<Value>> {
     let email = string_argument(email, "email")?;
-    match self.find_by_email(&email).await? {
+    match self.find_by_email(&email, self.client.deadline()).await? {
       Some(record) => (self.resource.to_user)(record).map(Some),
       None => Ok(None),
     }
   }
 
+  /// Looks the email up, creates the record and reads it back: three API calls, together
+  /// within one `timeout`.
   pub async fn create_user(&self, user: Value) -> Result<Value> {
+    let deadline = self.client.deadline();
     let noun = self.resource.noun;
     if !self.flags.create {
       return Err(Error::new(
@@ -76,7 +81,7 @@ impl Adapter {
         ))
       }
     };
-    if self.find_by_email(&email).await?.is_some() {
+    if self.find_by_email(&email, deadline).await?.is_some() {
       return Err(Error::new(
         code::DUPLICATE,
         format!("Cannot create duplicate {noun}"),
@@ -89,7 +94,7 @@ impl Adapter {
     let body = (self.resource.create_body)(&email, &patch);
     let created = self
       .client
-      .post(ops.create, url, &body, Retry::Create)
+      .post(ops.create, url, &body, Retry::Create, deadline)
       .await?
       .ok_or_else(|| invalid_response(ops.create, "404 for a create"))?;
     let id = created
@@ -97,15 +102,16 @@ impl Adapter {
       .and_then(Value::as_str)
       .ok_or_else(|| invalid_response(ops.create, "no `id` in the answer"))?;
     let record = self
-      .fetch(id)
+      .fetch(id, deadline)
       .await?
       .ok_or_else(|| invalid_response(ops.fetch, "the new record cannot be fetched"))?;
     (self.resource.to_user)(record)
   }
 
   /// Changes only the fields the user object names; NextAuth's `{ id, emailVerified }` after a
-  /// sign-in leaves name and image as they are.
+  /// sign-in leaves name and image as they are. Every API call it makes shares one `timeout`.
   pub async fn update_user(&self, user: Value) -> Result<Value> {
+    let deadline = self.client.deadline();
     let noun = self.resource.noun;
     if !self.flags.update {
       return Err(Error::new(
@@ -126,7 +132,7 @@ impl Adapter {
     };
     let segment = path_segment(&id).ok_or_else(missing)?;
     let stored = match (self.resource.update_reads_record)(&patch) {
-      true => Some(self.fetch(&id).await?.ok_or_else(missing)?),
+      true => Some(self.fetch(&id, deadline).await?.ok_or_else(missing)?),
       false => None,
     };
     let body = (self.resource.update_body)(&patch, stored.as_ref());
@@ -136,14 +142,18 @@ impl Adapter {
         .url(&format!("{}/{segment}/update", self.resource.path), &[])?;
       let op = self.resource.ops.update;
       let body = Value::Object(body);
-      let answer = self.client.post(op, url, &body, Retry::Idempotent).await?;
+      let answer = (self.client)
+        .post(op, url, &body, Retry::Idempotent, deadline)
+        .await?;
       answer.ok_or_else(missing)?;
     }
-    let record = self.fetch(&id).await?.ok_or_else(missing)?;
+    let record = self.fetch(&id, deadline).await?.ok_or_else(missing)?;
     (self.resource.to_user)(record)
   }
 
+  /// Checks the record exists, then deletes it, within one `timeout`.
   pub async fn delete_user(&self, id: Value) -> Result<()> {
+    let deadline = self.client.deadline();
     let noun = self.resource.noun;
     if !self.flags.delete {
       return Err(Error::new(
@@ -158,20 +168,22 @@ impl Adapter {
         format!("Cannot delete non-existing {noun}"),
       )
     };
-    self.fetch(&id).await?.ok_or_else(missing)?;
+    self.fetch(&id, deadline).await?.ok_or_else(missing)?;
     let segment = path_segment(&id).ok_or_else(missing)?;
     let url = self
       .client
       .url(&format!("{}/{segment}/delete", self.resource.path), &[])?;
     let op = self.resource.ops.delete;
     let body = Value::Object(Map::new());
-    let answer = self.client.post(op, url, &body, Retry::Idempotent).await?;
+    let answer = (self.client)
+      .post(op, url, &body, Retry::Idempotent, deadline)
+      .await?;
     answer.ok_or_else(missing)?;
     Ok(())
   }
 
   /// The record with this id; `None` for a 404 or an id that cannot be a path segment.
-  async fn fetch(&self, id: &str) -> Result<Option<Record>> {
+  async fn fetch(&self, id: &str, deadline: Instant) -> Result<Option<Record>> {
     let Some(segment) = path_segment(id) else {
       return Ok(None);
     };
@@ -179,7 +191,7 @@ impl Adapter {
     let url = self
       .client
       .url(&format!("{}/{segment}/fetch", self.resource.path), &[])?;
-    match self.client.get(op, url).await? {
+    match self.client.get(op, url, deadline).await? {
       Some(value) => record(op, value).map(Some),
       None => Ok(None),
     }
@@ -187,7 +199,7 @@ impl Adapter {
 
   /// The first listed record that really carries this email: the API's filter is not trusted to
   /// have been applied.
-  async fn find_by_email(&self, email: &str) -> Result<Option<Record>> {
+  async fn find_by_email(&self, email: &str, deadline: Instant) -> Result<Option<Record>> {
     if email.is_empty() {
       return Ok(None);
     }
@@ -197,7 +209,7 @@ impl Adapter {
     let url = self
       .client
       .url(&format!("{}/list", self.resource.path), &pairs)?;
-    let Some(answer) = self.client.get(op, url).await? else {
+    let Some(answer) = self.client.get(op, url, deadline).await? else {
       return Ok(None);
     };
     let Some(Value::Array(items)) = answer.get("items") else {

@@ -133,6 +133,7 @@ impl NativeStore {
 #[napi]
 pub struct NativeAdapter {
   inner: Arc<Adapter>,
+  unknown_options: Vec<String>,
 }
 
 #[napi]
@@ -173,14 +174,22 @@ impl NativeAdapter {
       let options = AdapterOptions::read(resource, options)?;
       let tokens = Tokens::new(store(&options), options.attempts);
       let client = Client::new(options.client)?;
-      Ok(Adapter::new(resource, client, options.flags, tokens))
+      let adapter = Adapter::new(resource, client, options.flags, tokens);
+      Ok((adapter, options.unknown))
     });
     match built {
-      Ok(adapter) => Ok(Self {
+      Ok((adapter, unknown_options)) => Ok(Self {
         inner: Arc::new(adapter),
+        unknown_options,
       }),
       Err(err) => Err(err.throw(env)),
     }
+  }
+
+  /// The options given that this adapter does not know (the glue warns about each, once).
+  #[napi(getter)]
+  pub fn unknown_options(&self) -> Vec<String> {
+    self.unknown_options.clone()
   }
 
   #[napi(

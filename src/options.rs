@@ -10,8 +10,8 @@ use crate::adapter::Flags;
 use crate::api::{ClientOptions, Resource, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS};
 use crate::error::{Error, Result};
 use crate::store::{
-  AttemptLimit, RedisOptions, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
+  AttemptLimit, MasterAuth, RedisOptions, Topology, DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
 };
 use crate::tokens::{ATTEMPT_WINDOW, DEFAULT_MAX_ATTEMPTS};
 
@@ -26,10 +26,24 @@ const MAX_ATTEMPT_WINDOW_MS: u32 = 86_400_000;
 /// The largest Redis `poolSize` accepted.
 const MAX_POOL_SIZE: u32 = 1024;
 
+/// The options every adapter takes, besides its resource's three flag options.
+const ADAPTER_OPTIONS: [&str; 7] = [
+  "secret",
+  "store",
+  "baseUrl",
+  "timeout",
+  "retries",
+  "maxAttempts",
+  "attemptWindow",
+];
+
 pub struct AdapterOptions {
   pub client: ClientOptions,
   pub flags: Flags,
   pub attempts: AttemptLimit,
+  /// Options given that the adapter does not know: warned about, not refused, as the original
+  /// ignored them and configs written for it must keep working.
+  pub unknown: Vec<String>,
 }
 
 impl AdapterOptions {
@@ -48,6 +62,12 @@ impl AdapterOptions {
       )),
     };
     let [create, update, delete] = resource.flag_options;
+    let known: Vec<&str> = ADAPTER_OPTIONS
+      .iter()
+      .chain(&resource.flag_options)
+      .copied()
+      .collect();
+    let unknown = reader.unknown(&known)?;
     let flag = |name, default| -> Result<bool> {
       let value = reader.get::<bool>(name, ValueType::Boolean, "true or false")?;
       Ok(value.unwrap_or(default))
@@ -73,14 +93,20 @@ impl AdapterOptions {
         max: max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS),
         window: attempt_window.map_or(ATTEMPT_WINDOW, |ms| Duration::from_millis(u64::from(ms))),
       },
+      unknown,
     })
   }
 }
 
 /// The options `new RedisStore({ … })` takes; any other is refused, naming it.
-const REDIS_OPTIONS: [&str; 12] = [
+const REDIS_OPTIONS: [&str; 17] = [
   "url",
   "nodes",
+  "sentinels",
+  "name",
+  "sentinelUsername",
+  "sentinelPassword",
+  "sentinelTLS",
   "host",
   "port",
   "username",
@@ -93,10 +119,10 @@ const REDIS_OPTIONS: [&str; 12] = [
   "commandTimeout",
 ];
 
-/// `new RedisStore(options?)`: a URL string, or `{ url | nodes | host…, keyPrefix, poolSize,
-/// connectTimeout, commandTimeout }`, where ioredis's `{ host, port, username, password, db, tls }`
-/// (and Cluster nodes as `{ host, port }`) stand for the URLs they mean; the URL defaults to
-/// `REDIS_URL`, then to the local server.
+/// `new RedisStore(options?)`: a URL string, or `{ url | nodes | sentinels + name | host…,
+/// keyPrefix, poolSize, connectTimeout, commandTimeout }`, where ioredis's `{ host, port, username,
+/// password, db, tls }` (and Cluster nodes or Sentinels as `{ host, port }`) stand for the URLs
+/// they mean; the URL defaults to `REDIS_URL`, then to the local server.
 pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
   let invalid =
     || Error::invalid_argument("RedisStore takes a redis:// URL string or an options object");
@@ -111,8 +137,7 @@ pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
       .unwrap_or_else(|| DEFAULT_URL.to_owned())
   };
   let mut options = RedisOptions {
-    urls: Vec::new(),
-    cluster: false,
+    topology: Topology::Single(DEFAULT_URL.to_owned()),
     key_prefix: DEFAULT_KEY_PREFIX.to_owned(),
     pool_size: DEFAULT_POOL_SIZE,
     connect_timeout: Duration::from_millis(u64::from(DEFAULT_CONNECT_TIMEOUT_MS)),
@@ -121,16 +146,14 @@ pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
   let object = match (kind, argument) {
     (ValueType::Undefined | ValueType::Null, _) => None,
     (ValueType::String, Some(value)) => {
-      options
-        .urls
-        .push(String::from_unknown(value).map_err(|_| invalid())?);
+      options.topology = Topology::Single(String::from_unknown(value).map_err(|_| invalid())?);
       return Ok(options);
     }
     (ValueType::Object, Some(value)) => Some(Object::from_unknown(value).map_err(|_| invalid())?),
     _ => return Err(invalid()),
   };
   let Some(object) = object else {
-    options.urls.push(from_env());
+    options.topology = Topology::Single(from_env());
     return Ok(options);
   };
   let reader = Reader {
@@ -140,25 +163,80 @@ pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
   reader.refuse_unknown(&REDIS_OPTIONS)?;
   let url = reader.get::<String>("url", ValueType::String, "a redis:// URL string")?;
   let nodes = reader.get::<Vec<Unknown>>("nodes", ValueType::Object, "an array of nodes")?;
+  let sentinels =
+    reader.get::<Vec<Unknown>>("sentinels", ValueType::Object, "an array of Sentinels")?;
+  let name = reader.get::<String>("name", ValueType::String, "the master's name string")?;
   let server = ServerParts::read(&reader)?;
-  if url.is_some() && (nodes.is_some() || server.address_given) {
-    let other = if nodes.is_some() { "nodes" } else { "host" };
-    return Err(reader.error(other, "cannot be combined with `url`"));
+  let sentinel_auth = ServerParts::sentinels(&reader)?;
+  // Each way to name the Redis excludes the others: silently preferring one could send codes to a
+  // server the user did not mean.
+  let address = if server.host.is_some() {
+    "host"
+  } else {
+    "port"
+  };
+  let named: Vec<&str> = [
+    ("url", url.is_some()),
+    ("nodes", nodes.is_some()),
+    ("sentinels", sentinels.is_some()),
+    (address, server.host.is_some() || server.port.is_some()),
+  ]
+  .iter()
+  .filter(|(_, given)| *given)
+  .map(|(option, _)| *option)
+  .collect();
+  if let [first, second, ..] = named[..] {
+    return Err(reader.error(second, &format!("cannot be combined with `{first}`")));
   }
-  match (url, nodes) {
-    (_, Some(nodes)) if nodes.is_empty() => {
+  if sentinels.is_none() {
+    let sentinel_only = [
+      ("name", name.is_some()),
+      ("sentinelUsername", sentinel_auth.username.is_some()),
+      ("sentinelPassword", sentinel_auth.password.is_some()),
+      ("sentinelTLS", sentinel_auth.tls),
+    ];
+    if let Some((option, _)) = sentinel_only.iter().find(|(_, given)| *given) {
+      return Err(reader.error(option, "only applies with `sentinels` (Redis Sentinel)"));
+    }
+  }
+  options.topology = match (url, nodes, sentinels) {
+    (_, Some(nodes), _) if nodes.is_empty() => {
       return Err(reader.error("nodes", "must list at least one node"))
     }
-    (_, Some(nodes)) => {
-      for node in nodes {
-        options.urls.push(server.node_url(&reader, node)?);
-      }
-      options.cluster = true;
+    (_, Some(nodes), _) => Topology::Cluster(
+      nodes
+        .into_iter()
+        .map(|node| server.node_url(&reader, "nodes", node, 6379))
+        .collect::<Result<_>>()?,
+    ),
+    (_, _, Some(sentinels)) if sentinels.is_empty() => {
+      return Err(reader.error("sentinels", "must list at least one Sentinel"))
     }
-    (Some(url), None) => options.urls.push(url),
-    (None, None) if server.any_given => options.urls.push(server.url(&reader, None)?),
-    (None, None) => options.urls.push(from_env()),
-  }
+    (_, _, Some(sentinels)) => {
+      let Some(name) = name.filter(|name| !name.is_empty()) else {
+        return Err(reader.error(
+          "name",
+          "is required with `sentinels`: the master's name in the Sentinels' configuration (for example 'mymaster')",
+        ));
+      };
+      Topology::Sentinel {
+        sentinels: sentinels
+          .into_iter()
+          .map(|node| sentinel_auth.node_url(&reader, "sentinels", node, 26379))
+          .collect::<Result<_>>()?,
+        name,
+        master: MasterAuth {
+          username: server.username,
+          password: server.password,
+          db: server.db.unwrap_or(0),
+          tls: server.tls,
+        },
+      }
+    }
+    (Some(url), None, None) => Topology::Single(url),
+    (None, None, None) if server.any_given => Topology::Single(server.url(&reader, None)?),
+    (None, None, None) => Topology::Single(from_env()),
+  };
   if let Some(prefix) = reader.get::<String>("keyPrefix", ValueType::String, "a string")? {
     options.key_prefix = prefix;
   }
@@ -183,8 +261,6 @@ struct ServerParts {
   password: Option<String>,
   db: Option<u32>,
   tls: bool,
-  /// `host` or `port` was given (they name a server, as `url` does).
-  address_given: bool,
   /// Any of the six was given.
   any_given: bool,
 }
@@ -196,18 +272,13 @@ impl ServerParts {
     let username = reader.get::<String>("username", ValueType::String, "a string")?;
     let password = reader.get::<String>("password", ValueType::String, "a string")?;
     let db = reader.whole_number("db", 0, 1_000_000)?;
-    // ioredis takes `tls: {}` (TLS options) or `true`; we take either as "use TLS".
-    let tls = match reader.kind("tls")? {
-      ValueType::Undefined | ValueType::Null => false,
-      ValueType::Object => true,
-      ValueType::Boolean => reader
-        .get::<bool>("tls", ValueType::Boolean, "true or an object")?
-        .unwrap_or(false),
-      _ => return Err(reader.error("tls", "must be true or an object")),
-    };
-    let address_given = host.is_some() || port.is_some();
-    let any_given =
-      address_given || username.is_some() || password.is_some() || db.is_some() || tls;
+    let tls = reader.tls("tls")?;
+    let any_given = host.is_some()
+      || port.is_some()
+      || username.is_some()
+      || password.is_some()
+      || db.is_some()
+      || tls;
     Ok(Self {
       host,
       port,
@@ -215,8 +286,24 @@ impl ServerParts {
       password,
       db,
       tls,
-      address_given,
       any_given,
+    })
+  }
+
+  /// How to reach the Sentinels themselves, as ioredis names it: `sentinelUsername`,
+  /// `sentinelPassword`, `sentinelTLS`.
+  fn sentinels(reader: &Reader) -> Result<Self> {
+    let username = reader.get::<String>("sentinelUsername", ValueType::String, "a string")?;
+    let password = reader.get::<String>("sentinelPassword", ValueType::String, "a string")?;
+    let tls = reader.tls("sentinelTLS")?;
+    Ok(Self {
+      any_given: false,
+      host: None,
+      port: None,
+      username,
+      password,
+      db: None,
+      tls,
     })
   }
 
@@ -246,17 +333,25 @@ impl ServerParts {
     Ok(url.to_string())
   }
 
-  /// A Cluster node: a redis:// URL string, or `{ host, port }` with this object's credentials.
-  fn node_url(&self, reader: &Reader, node: Unknown) -> Result<String> {
-    let wrong = || reader.error("nodes", "must list redis:// URLs or { host, port } objects");
+  /// One entry of the list option `list` (Cluster nodes, Sentinels): a redis:// URL string, or
+  /// `{ host, port }` (port `default_port` when left out) with this object's credentials.
+  fn node_url(
+    &self,
+    reader: &Reader,
+    list: &str,
+    node: Unknown,
+    default_port: u32,
+  ) -> Result<String> {
+    let wrong = || reader.error(list, "must list redis:// URLs or { host, port } objects");
     match node.get_type().map_err(|_| wrong())? {
       ValueType::String => String::from_unknown(node).map_err(|_| wrong()),
       ValueType::Object => {
         let object = Object::from_unknown(node).map_err(|_| wrong())?;
         let host: Option<String> = object.get_named_property("host").ok();
         let port: Option<f64> = object.get_named_property("port").ok();
-        match (host, port) {
-          (Some(host), Some(port)) if port.fract() == 0.0 && (1.0..=65_535.0).contains(&port) => {
+        let port = port.unwrap_or(f64::from(default_port));
+        match host {
+          Some(host) if port.fract() == 0.0 && (1.0..=65_535.0).contains(&port) => {
             self.url(reader, Some((host, port as u32)))
           }
           _ => Err(wrong()),
@@ -301,29 +396,49 @@ impl Reader<'_, '_> {
     }
   }
 
-  /// Refuses any option not in `known`, naming it: an option that is silently ignored could send
-  /// codes to another server unnoticed.
-  fn refuse_unknown(&self, known: &[&str]) -> Result<()> {
+  /// The names of the given options (own enumerable ones, as `Object.keys` lists them) that are
+  /// not in `known`.
+  fn unknown(&self, known: &[&str]) -> Result<Vec<String>> {
     let unreadable =
       || Error::invalid_argument(format!("{}: the options cannot be read", self.owner));
     let names = self
       .options
       .get_property_names()
       .map_err(|_| unreadable())?;
+    let mut unknown = Vec::new();
     for index in 0..names.get_array_length().map_err(|_| unreadable())? {
       let name: String = names.get_element(index).map_err(|_| unreadable())?;
-      if known.contains(&name.as_str()) {
-        continue;
+      if !known.contains(&name.as_str()) {
+        unknown.push(name);
       }
-      let problem = match name.as_str() {
-        "sentinels" | "name" => {
-          "is not supported yet (Redis Sentinel): pass the current master as `url`".to_owned()
-        }
-        _ => format!("is unknown (the options are {})", known.join(", ")),
-      };
-      return Err(self.error(&name, &problem));
     }
-    Ok(())
+    Ok(unknown)
+  }
+
+  /// Refuses any option not in `known`, naming it: an option that is silently ignored could send
+  /// codes to another server unnoticed.
+  fn refuse_unknown(&self, known: &[&str]) -> Result<()> {
+    match self.unknown(known)?.first() {
+      None => Ok(()),
+      Some(name) => Err(self.error(
+        name,
+        &format!("is unknown (the options are {})", known.join(", ")),
+      )),
+    }
+  }
+
+  /// A TLS switch as ioredis takes it: `true`, or an object of TLS options (meaning "use TLS").
+  fn tls(&self, name: &str) -> Result<bool> {
+    match self.kind(name)? {
+      ValueType::Undefined | ValueType::Null => Ok(false),
+      ValueType::Object => Ok(true),
+      ValueType::Boolean => Ok(
+        self
+          .get::<bool>(name, ValueType::Boolean, "true or an object")?
+          .unwrap_or(false),
+      ),
+      _ => Err(self.error(name, "must be true or an object")),
+    }
   }
 
   /// The JS type of an option's value.

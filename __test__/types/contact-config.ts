@@ -71,3 +71,4 @@ export const redisAdapter = ChatBotKitContactAdapter({
 })
 export const clusterStore = new RedisStore({ nodes: ['redis://10.0.0.1:7000', 'redis://10.0.0.2:7000'] })
 export const localStore: RedisStore = new RedisStore(process.env.REDIS_URL)
+export const sentinelStore = new RedisStore({ sentinels: [{ host: '10.0.0.1', port: 26379 }, 'redis://10.0.0.2:26379'], name: 'mymaster', password: process.env.REDIS_PASSWORD, sentinelPassword: 'sentinel-pw' })

@@ -14,7 +14,7 @@ use crate::error::{code, Error, Result};
 
 /// Where the API lives unless the `baseUrl` option says otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.chatbotkit.com";
-/// Time limit for one call, first connection to last byte of the last attempt (`timeout` option).
+/// Time limit for one adapter method: every API call it makes, each attempt, retry and wait (`timeout`).
 pub const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 /// Retries after the first attempt (`retries` option), as the official SDK does.
 pub const DEFAULT_RETRIES: u32 = 3;
@@ -136,10 +136,28 @@ impl Client {
     Ok(url)
   }
 
+  /// When a call that starts now must have its answer: `timeout` from now. An adapter method that
+  /// makes several API calls gives them all this one deadline.
+  pub fn deadline(&self) -> Instant {
+    Instant::now() + self.timeout
+  }
+
   /// GET; `Ok(None)` when the API answers 404.
-  pub async fn get(&self, operation: &'static str, url: Url) -> Result<Option<Value>> {
+  pub async fn get(
+    &self,
+    operation: &'static str,
+    url: Url,
+    deadline: Instant,
+  ) -> Result<Option<Value>> {
     self
-      .send(operation, Method::GET, url, None, Retry::Idempotent)
+      .send(
+        operation,
+        Method::GET,
+        url,
+        None,
+        Retry::Idempotent,
+        deadline,
+      )
       .await
   }
 
@@ -150,12 +168,13 @@ impl Client {
     url: Url,
     body: &Value,
     retry: Retry,
+    deadline: Instant,
   ) -> Result<Option<Value>> {
     let body = serde_json::to_vec(body).map_err(|err| {
       Error::invalid_argument(format!("{operation}: cannot encode the request: {err}"))
     })?;
     self
-      .send(operation, Method::POST, url, Some(body), retry)
+      .send(operation, Method::POST, url, Some(body), retry, deadline)
       .await
   }
 
@@ -166,10 +185,10 @@ impl Client {
     url: Url,
     body: Option<Vec<u8>>,
     retry: Retry,
+    deadline: Instant,
   ) -> Result<Option<Value>> {
     let auth = self.auth.clone()?;
-    // One deadline for the call: a hung API answers TIMEOUT after `timeout`, whatever `retries` says.
-    let deadline = Instant::now() + self.timeout;
+    // One deadline for the call: a hung API answers TIMEOUT by `deadline`, whatever `retries` says.
     let mut attempt = 0;
     loop {
       let mut request = self

@@ -13,8 +13,8 @@ use serde_json::Value;
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
 pub use memory::MemoryMap;
 pub use redis::{
-  Redis, RedisOptions, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX,
-  DEFAULT_POOL_SIZE, DEFAULT_URL,
+  MasterAuth, Redis, RedisOptions, Topology, DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
 };
 
 use crate::error::Result;

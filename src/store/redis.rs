@@ -1,14 +1,16 @@
-//! Redis as the token store: a deadpool connection pool (one server, or a Redis Cluster), every
-//! command bounded by `commandTimeout`, a code consumed with one atomic script, and errors that
-//! name the server's address but never its password.
+//! Redis as the token store: a deadpool connection pool (one server, a Redis Cluster, or the master
+//! a set of Redis Sentinels names), every store call bounded by `commandTimeout` (reconnects and
+//! retries included), a code consumed with one atomic script, and errors that name the server's
+//! address but never its password.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use deadpool_redis::{cluster, PoolConfig, Runtime, Timeouts};
-use redis::{Cmd, FromRedisValue};
+use deadpool_redis::{cluster, sentinel, PoolConfig, Runtime, Timeouts};
+use redis::{Cmd, ErrorKind, FromRedisValue, RedisError, ServerErrorKind};
 use serde_json::Value;
 use tokio::sync::{Mutex, MutexGuard};
+use tokio::time::Instant;
 
 use super::{AttemptLimit, Consumed};
 use crate::error::{code, Error, Result};
@@ -36,13 +38,42 @@ pub const DEFAULT_KEY_PREFIX: &str = "chatbotkit:nextauth:";
 pub const DEFAULT_POOL_SIZE: u32 = 16;
 /// Time allowed to open (or check) a connection.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5_000;
-/// Time allowed for one command, waiting for a connection included.
+/// Time allowed for one store call: waiting for a connection, reconnecting and retrying included.
 pub const DEFAULT_COMMAND_TIMEOUT_MS: u32 = 5_000;
+/// The first pause before a store call tries again after a failure that allows it; it doubles up
+/// to `MAX_RETRY_PAUSE`, while `commandTimeout` leaves room.
+const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(20);
+const MAX_RETRY_PAUSE: Duration = Duration::from_millis(200);
+
+/// Which Redis the store talks to; every URL is `redis://` or `rediss://` (TLS).
+pub enum Topology {
+  /// One server.
+  Single(String),
+  /// The seed nodes of a Redis Cluster.
+  Cluster(Vec<String>),
+  /// The master that Redis Sentinels name: each connection asks them where it is now, so a
+  /// failover is followed.
+  Sentinel {
+    /// The Sentinels' own URLs (their credentials, if any, are the Sentinels').
+    sentinels: Vec<String>,
+    /// The master's name in the Sentinels' configuration (`mymaster`).
+    name: String,
+    /// How to sign in to the master.
+    master: MasterAuth,
+  },
+}
+
+/// The credentials, database and TLS of a master found through Sentinel.
+#[derive(Default)]
+pub struct MasterAuth {
+  pub username: Option<String>,
+  pub password: Option<String>,
+  pub db: u32,
+  pub tls: bool,
+}
 
 pub struct RedisOptions {
-  /// One server (`redis://` or `rediss://`), or the seed nodes of a cluster.
-  pub urls: Vec<String>,
-  pub cluster: bool,
+  pub topology: Topology,
   pub key_prefix: String,
   pub pool_size: u32,
   pub connect_timeout: Duration,
@@ -52,6 +83,7 @@ pub struct RedisOptions {
 enum Pool {
   Single(deadpool_redis::Pool),
   Cluster(cluster::Pool),
+  Sentinel(sentinel::Pool),
 }
 
 /// A connection checked out of the pool and kept: redis-rs connections are multiplexed, so every
@@ -59,6 +91,7 @@ enum Pool {
 enum Checkout {
   Single(deadpool_redis::Connection),
   Cluster(cluster::Connection),
+  Sentinel(sentinel::Connection),
 }
 
 /// A clone of a checked-out connection, used for one command.
@@ -72,8 +105,27 @@ impl Checkout {
     match self {
       Checkout::Single(connection) => Shared::Single((**connection).clone()),
       Checkout::Cluster(connection) => Shared::Cluster((**connection).clone()),
+      Checkout::Sentinel(connection) => Shared::Single((**connection).clone()),
     }
   }
+
+  /// Takes the connection out of the pool for good: it reaches a server that is no longer the
+  /// master, and the pool's PING check would pass it on to the next caller.
+  fn discard(self) {
+    match self {
+      Checkout::Single(connection) => drop(deadpool_redis::Connection::take(connection)),
+      Checkout::Cluster(connection) => drop(cluster::Connection::take(connection)),
+      Checkout::Sentinel(connection) => drop(sentinel::Connection::take(connection)),
+    }
+  }
+}
+
+/// Why one try of a store call failed.
+enum Failure {
+  /// No connection could be had: nothing was sent.
+  Checkout(deadpool_redis::PoolError),
+  /// The command was sent, or its connection broke.
+  Command(RedisError),
 }
 
 impl Shared {
@@ -92,10 +144,14 @@ pub struct Redis {
   slots: Vec<Mutex<Option<Checkout>>>,
   next_slot: AtomicUsize,
   closed: AtomicBool,
+  /// Whether the pool asks Sentinels where the master is: then a `READONLY` answer means a
+  /// failover happened, and the call tries again on a new connection.
+  follows_failover: bool,
   key_prefix: String,
   command_timeout: Duration,
-  /// `host:port` of each server, for messages: never the credentials.
-  address: String,
+  /// "Redis at host:port" (or the Sentinel master's name and the Sentinels' addresses), for
+  /// messages: never the credentials.
+  label: String,
   /// The passwords in the URLs, scrubbed from any message that might quote them.
   secrets: Vec<String>,
 }
@@ -103,9 +159,14 @@ pub struct Redis {
 impl Redis {
   /// Builds the pool; no connection is opened until the first command.
   pub fn new(options: RedisOptions) -> Result<Self> {
+    let urls = match &options.topology {
+      Topology::Single(url) => std::slice::from_ref(url),
+      Topology::Cluster(urls) => urls.as_slice(),
+      Topology::Sentinel { sentinels, .. } => sentinels.as_slice(),
+    };
     let mut addresses = Vec::new();
     let mut secrets = Vec::new();
-    for url in &options.urls {
+    for url in urls {
       let parsed = reqwest::Url::parse(url)
         .ok()
         .filter(|u| matches!(u.scheme(), "redis" | "rediss"));
@@ -138,29 +199,52 @@ impl Redis {
     let invalid = |err: &dyn std::fmt::Display| {
       Error::invalid_argument(format!("RedisStore: cannot use this Redis URL: {err}"))
     };
-    let pool = if options.cluster {
-      let mut config = cluster::Config::from_urls(options.urls.clone());
-      config.pool = Some(pool_config);
-      Pool::Cluster(
-        config
+    let addresses = addresses.join(", ");
+    let (pool, label) = match options.topology {
+      Topology::Single(url) => {
+        let mut config = deadpool_redis::Config::from_url(url);
+        config.pool = Some(pool_config);
+        let pool = config
           .create_pool(Some(Runtime::Tokio1))
-          .map_err(|e| invalid(&e))?,
-      )
-    } else {
-      let url = options
-        .urls
-        .first()
-        .cloned()
-        .unwrap_or_else(|| DEFAULT_URL.to_owned());
-      let mut config = deadpool_redis::Config::from_url(url);
-      config.pool = Some(pool_config);
-      Pool::Single(
-        config
+          .map_err(|e| invalid(&e))?;
+        (Pool::Single(pool), format!("Redis at {addresses}"))
+      }
+      Topology::Cluster(urls) => {
+        let mut config = cluster::Config::from_urls(urls);
+        config.pool = Some(pool_config);
+        let pool = config
           .create_pool(Some(Runtime::Tokio1))
-          .map_err(|e| invalid(&e))?,
-      )
+          .map_err(|e| invalid(&e))?;
+        (Pool::Cluster(pool), format!("Redis at {addresses}"))
+      }
+      Topology::Sentinel {
+        sentinels,
+        name,
+        master,
+      } => {
+        let label = format!("Redis master `{name}` (Sentinel at {addresses})");
+        secrets.extend(master.password.clone());
+        let mut config =
+          sentinel::Config::from_urls(sentinels, name, sentinel::SentinelServerType::Master)
+            .with_node_connection_info(Some(sentinel::SentinelNodeConnectionInfo {
+              tls_mode: master.tls.then_some(sentinel::TlsMode::Secure),
+              redis_connection_info: Some(deadpool_redis::RedisConnectionInfo {
+                db: i64::from(master.db),
+                username: master.username,
+                password: master.password,
+                protocol: deadpool_redis::ProtocolVersion::default(),
+              }),
+            }));
+        config.pool = Some(pool_config);
+        let pool = config
+          .create_pool(Some(Runtime::Tokio1))
+          .map_err(|e| invalid(&e))?;
+        (Pool::Sentinel(pool), label)
+      }
     };
-    let mut store = Self {
+    secrets.retain(|s| !s.is_empty());
+    Ok(Self {
+      follows_failover: matches!(pool, Pool::Sentinel(_)),
       pool,
       slots: (0..options.pool_size.max(1))
         .map(|_| Mutex::new(None))
@@ -169,11 +253,9 @@ impl Redis {
       closed: AtomicBool::new(false),
       key_prefix: options.key_prefix,
       command_timeout: options.command_timeout,
-      address: addresses.join(", "),
+      label,
       secrets,
-    };
-    store.secrets.retain(|s| !s.is_empty());
-    Ok(store)
+    })
   }
 
   fn key(&self, key: &str) -> String {
@@ -183,7 +265,7 @@ impl Redis {
   /// The JSON value under `key`, or `None`. A value that is not JSON comes back as a string.
   pub async fn get(&self, key: &str) -> Result<Option<Value>> {
     let raw: Option<String> = self
-      .run("GET", redis::cmd("GET").arg(self.key(key)))
+      .run("GET", redis::cmd("GET").arg(self.key(key)), Replay::Safe)
       .await?;
     Ok(raw.map(parse))
   }
@@ -195,12 +277,12 @@ impl Redis {
     if let Some(ttl) = ttl {
       command.arg("PX").arg(ttl.as_millis().max(1) as u64);
     }
-    self.run::<()>("SET", &command).await
+    self.run::<()>("SET", &command, Replay::Safe).await
   }
 
   pub async fn del(&self, key: &str) -> Result<()> {
     self
-      .run::<i64>("DEL", redis::cmd("DEL").arg(self.key(key)))
+      .run::<i64>("DEL", redis::cmd("DEL").arg(self.key(key)), Replay::Safe)
       .await?;
     Ok(())
   }
@@ -209,7 +291,11 @@ impl Redis {
   /// concurrent callers, on any number of app instances, exactly one gets the value.
   pub async fn take(&self, key: &str) -> Result<Option<Value>> {
     let raw: Option<String> = self
-      .run("GETDEL", redis::cmd("GETDEL").arg(self.key(key)))
+      .run(
+        "GETDEL",
+        redis::cmd("GETDEL").arg(self.key(key)),
+        Replay::Unsafe,
+      )
       .await?;
     Ok(raw.map(parse))
   }
@@ -224,7 +310,10 @@ impl Redis {
       .arg(self.key(attempts))
       .arg(limit.max)
       .arg(limit.window.as_millis().max(1) as u64);
-    match self.run::<redis::Value>("EVAL", &command).await? {
+    match self
+      .run::<redis::Value>("EVAL", &command, Replay::Unsafe)
+      .await?
+    {
       redis::Value::BulkString(bytes) => Ok(Consumed::Found(parse(
         String::from_utf8_lossy(&bytes).into_owned(),
       ))),
@@ -239,6 +328,7 @@ impl Redis {
     match &self.pool {
       Pool::Single(pool) => pool.close(),
       Pool::Cluster(pool) => pool.close(),
+      Pool::Sentinel(pool) => pool.close(),
     }
     for slot in &self.slots {
       if let Ok(mut slot) = slot.try_lock() {
@@ -247,50 +337,88 @@ impl Redis {
     }
   }
 
-  async fn run<T: FromRedisValue>(&self, name: &str, command: &Cmd) -> Result<T> {
-    if self.closed.load(Ordering::Acquire) {
-      return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
-    }
-    let index = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
-    let work = async {
-      let mut shared = {
-        // One checkout per slot at a time: never more connections out than the pool holds.
-        let mut slot = self.slot(index).await;
-        match slot.as_ref() {
-          Some(checkout) => checkout.share(),
-          None => {
-            let checkout = self.checkout().await?;
-            let shared = checkout.share();
-            *slot = Some(checkout);
-            shared
+  /// Runs `command` within `commandTimeout`, trying again (after a short pause, while the time
+  /// leaves room) when no connection could be had, when a failover moved the master, or when
+  /// `replay` allows it after a broken connection: a command that takes a code is never sent
+  /// twice, as its first try may have taken it.
+  async fn run<T: FromRedisValue>(&self, name: &str, command: &Cmd, replay: Replay) -> Result<T> {
+    let deadline = Instant::now() + self.command_timeout;
+    let mut pause = FIRST_RETRY_PAUSE;
+    loop {
+      if self.closed.load(Ordering::Acquire) {
+        return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
+      }
+      let index = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+      let failure = match tokio::time::timeout_at(deadline, self.attempt(index, command)).await {
+        Ok(Ok(value)) => return Ok(value),
+        Ok(Err(failure)) => failure,
+        Err(_) => {
+          // Not waiting for the slot: a stuck checkout may hold it, and this call's time is up.
+          if let Ok(mut slot) = self.slots[index].try_lock() {
+            slot.take();
           }
+          return Err(Error::new(
+            code::REDIS_UNAVAILABLE,
+            format!(
+              "{} did not answer {name} within {} ms",
+              self.label,
+              self.command_timeout.as_millis()
+            ),
+          ));
         }
       };
-      match shared.query(command).await {
-        Ok(value) => Ok(value),
-        Err(err) => {
-          if !matches!(err.kind(), redis::ErrorKind::Server(_)) {
-            self.slot(index).await.take();
-          }
-          Err(self.redis_error(name, &err))
+      let again = match &failure {
+        Failure::Checkout(deadpool_redis::PoolError::Closed) => false,
+        Failure::Checkout(deadpool_redis::PoolError::Backend(err)) => transient(err),
+        Failure::Checkout(_) => true,
+        Failure::Command(err) => {
+          (self.follows_failover && not_master(err))
+            || (replay == Replay::Safe && connection_lost(err))
+        }
+      };
+      let error = match &failure {
+        Failure::Checkout(err) => self.pool_error(err),
+        Failure::Command(err) => self.redis_error(name, err),
+      };
+      if !again || Instant::now() + pause >= deadline {
+        return Err(error);
+      }
+      tokio::time::sleep(pause).await;
+      pause = (pause * 2).min(MAX_RETRY_PAUSE);
+    }
+  }
+
+  /// One try of `command` on the connection kept in slot `index` (checked out first if the slot
+  /// is empty); a connection-level failure empties the slot.
+  async fn attempt<T: FromRedisValue>(
+    &self,
+    index: usize,
+    command: &Cmd,
+  ) -> std::result::Result<T, Failure> {
+    let mut shared = {
+      // One checkout per slot at a time: never more connections out than the pool holds.
+      let mut slot = self.slot(index).await;
+      match slot.as_ref() {
+        Some(checkout) => checkout.share(),
+        None => {
+          let checkout = self.checkout().await.map_err(Failure::Checkout)?;
+          let shared = checkout.share();
+          *slot = Some(checkout);
+          shared
         }
       }
     };
-    match tokio::time::timeout(self.command_timeout, work).await {
-      Ok(outcome) => outcome,
-      Err(_) => {
-        // Not waiting for the slot: a stuck checkout may hold it, and this call's time is up.
-        if let Ok(mut slot) = self.slots[index % self.slots.len()].try_lock() {
-          slot.take();
+    match shared.query(command).await {
+      Ok(value) => Ok(value),
+      Err(err) => {
+        if not_master(&err) {
+          if let Some(checkout) = self.slot(index).await.take() {
+            checkout.discard();
+          }
+        } else if !matches!(err.kind(), ErrorKind::Server(_)) {
+          self.slot(index).await.take();
         }
-        Err(Error::new(
-          code::REDIS_UNAVAILABLE,
-          format!(
-            "Redis at {} did not answer {name} within {} ms",
-            self.address,
-            self.command_timeout.as_millis()
-          ),
-        ))
+        Err(Failure::Command(err))
       }
     }
   }
@@ -300,18 +428,11 @@ impl Redis {
     self.slots[index % self.slots.len()].lock().await
   }
 
-  async fn checkout(&self) -> Result<Checkout> {
+  async fn checkout(&self) -> std::result::Result<Checkout, deadpool_redis::PoolError> {
     match &self.pool {
-      Pool::Single(pool) => pool
-        .get()
-        .await
-        .map(Checkout::Single)
-        .map_err(|e| self.pool_error(&e)),
-      Pool::Cluster(pool) => pool
-        .get()
-        .await
-        .map(Checkout::Cluster)
-        .map_err(|e| self.pool_error(&e)),
+      Pool::Single(pool) => pool.get().await.map(Checkout::Single),
+      Pool::Cluster(pool) => pool.get().await.map(Checkout::Cluster),
+      Pool::Sentinel(pool) => pool.get().await.map(Checkout::Sentinel),
     }
   }
 
@@ -321,23 +442,19 @@ impl Redis {
     }
     Error::new(
       code::REDIS_UNAVAILABLE,
-      self.scrub(format!("Redis at {} is unavailable: {err}", self.address)),
+      self.scrub(format!("{} is unavailable: {err}", self.label)),
     )
   }
 
-  fn redis_error(&self, name: &str, err: &redis::RedisError) -> Error {
-    let unavailable = err.is_io_error()
-      || err.is_connection_dropped()
-      || err.is_connection_refusal()
-      || err.is_timeout();
-    let code = if unavailable {
+  fn redis_error(&self, name: &str, err: &RedisError) -> Error {
+    let code = if connection_lost(err) || not_master(err) {
       code::REDIS_UNAVAILABLE
     } else {
       code::STORE_ERROR
     };
     Error::new(
       code,
-      self.scrub(format!("Redis at {} failed {name}: {err}", self.address)),
+      self.scrub(format!("{} failed {name}: {err}", self.label)),
     )
   }
 
@@ -348,6 +465,45 @@ impl Redis {
     }
     message
   }
+}
+
+/// Whether a command may be sent again after its connection broke with no answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replay {
+  /// Sending it twice does what sending it once does (`GET`, `SET`, `DEL`).
+  Safe,
+  /// The first send may have taken a code (`GETDEL`, the consume script): never twice.
+  Unsafe,
+}
+
+/// The connection broke, or could not be made: the command may not have been run.
+fn connection_lost(err: &RedisError) -> bool {
+  err.is_io_error()
+    || err.is_connection_dropped()
+    || err.is_connection_refusal()
+    || err.is_timeout()
+}
+
+/// The server answered that it is not (or no longer) the master: the command was not run.
+fn not_master(err: &RedisError) -> bool {
+  matches!(
+    err.kind(),
+    ErrorKind::Server(ServerErrorKind::ReadOnly | ServerErrorKind::MasterDown)
+  )
+}
+
+/// A failure to connect that may pass: the server restarting or loading, or Sentinels in the
+/// middle of a failover. A wrong password or URL is not.
+fn transient(err: &RedisError) -> bool {
+  connection_lost(err)
+    || not_master(err)
+    || matches!(
+      err.kind(),
+      ErrorKind::MasterNameNotFoundBySentinel
+        | ErrorKind::Server(
+          ServerErrorKind::BusyLoading | ServerErrorKind::TryAgain | ServerErrorKind::ClusterDown
+        )
+    )
 }
 
 fn parse(raw: String) -> Value {
