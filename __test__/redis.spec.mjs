@@ -141,7 +141,7 @@ test('the adapter keeps codes in Redis with their lifetime, bound to their email
   }
 })
 
-test('with a RedisStore the token work makes no call into JS, and a use is one atomic EVAL', async (t) => {
+test('with a RedisStore the token work makes no call into JS, and a use is one atomic script call, sent in full once per server', async (t) => {
   const server = await redis(t)
   const store = new RedisStore(server.url)
   let jsCalls = 0
@@ -152,10 +152,18 @@ test('with a RedisStore the token work makes no call into JS, and a use is one a
   t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'fa57fa' }), { token: 'fa57fa' })
   t.is(jsCalls, 0)
   // The use is one script (check the attempt counter, read and delete the code): atomic on the
-  // server. The GET and DEL it runs inside are counted by Redis too, so look at what was sent.
-  const stats = server.cli('INFO', 'commandstats').stdout
+  // server. The GET and DEL it runs inside are counted by Redis too, so look at what was sent:
+  // EVALSHA, answered NOSCRIPT by this fresh server, then the script in full (EVAL) once.
+  let stats = server.cli('INFO', 'commandstats').stdout
+  t.regex(stats, /cmdstat_evalsha:calls=1,.*failed_calls=1/)
   t.regex(stats, /cmdstat_eval:calls=1,/)
   t.notRegex(stats, /cmdstat_getdel:/)
+  // From then on, by hash only.
+  await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'beef01', expires: inAMinute() })
+  t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'beef01' }), { token: 'beef01' })
+  stats = server.cli('INFO', 'commandstats').stdout
+  t.regex(stats, /cmdstat_evalsha:calls=2,.*failed_calls=1/)
+  t.regex(stats, /cmdstat_eval:calls=1,/)
   store.close()
 })
 

@@ -7,7 +7,7 @@ use std::task::{Context, Poll, Waker};
 use napi::bindgen_prelude::{
   within_runtime_if_available, Either, JsObjectValue, JsValue, PromiseRaw, ToNapiValue,
 };
-use napi::{Env, Status};
+use napi::{sys, Env, JsError, Status};
 
 /// Stable error codes, as JS sees them in `err.code`. API errors carry the API's own code instead.
 pub mod code {
@@ -29,6 +29,8 @@ pub mod code {
   pub const STORE_ERROR: &str = "STORE_ERROR";
   /// Redis cannot be reached, or did not answer within `commandTimeout`.
   pub const REDIS_UNAVAILABLE: &str = "REDIS_UNAVAILABLE";
+  /// A bug in the addon (a panic) stopped the call; the process goes on.
+  pub const INTERNAL: &str = "INTERNAL";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,14 +53,19 @@ impl Error {
     Self::new(code::INVALID_ARGUMENT, message)
   }
 
-  /// Builds the JS `Error` object on the JS thread and hands it to napi as the rejection value.
-  fn into_js(self, env: &Env) -> napi::Error {
-    match env.create_error(napi::Error::new(Status::GenericFailure, self.message)) {
-      Ok(mut object) => match object.set_named_property("code", self.code) {
-        Ok(()) => napi::Error::from(object.to_unknown()),
-        Err(err) => err,
-      },
-      Err(err) => err,
+  /// The JS `Error` (with `code`) for a rejection, built on the JS thread of `env`.
+  pub fn into_js_value(self, env: sys::napi_env) -> sys::napi_value {
+    let env = Env::from_raw(env);
+    let made = env
+      .create_error(napi::Error::new(Status::GenericFailure, self.message))
+      .and_then(|mut object| {
+        object.set_named_property("code", self.code)?;
+        Ok(object.raw())
+      });
+    match made {
+      Ok(value) => value,
+      // SAFETY: on the JS thread, with its env.
+      Err(err) => unsafe { JsError::from(err).into_value(env.raw()) },
     }
   }
 }
@@ -80,22 +87,6 @@ impl Error {
   }
 }
 
-/// Runs `work` on the addon's Tokio runtime and returns a Promise that resolves with its value or
-/// rejects with an `Error` carrying our stable `code`. A panic inside `work` rejects the Promise
-/// (napi turns the task's panic into a rejection); it never aborts Node.
-pub fn promise<'env, T, F>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
-where
-  T: ToNapiValue + Send + 'static,
-  F: Future<Output = Result<T>> + Send + 'static,
-{
-  // Boxed once here: the adapter futures are several KB (they hold every store's state), and
-  // moving them by value through napi's spawn path showed up as memmove in profiles.
-  let work = Box::pin(work);
-  env.spawn_future_with_callback(async move { Ok(work.await) }, |env, outcome| {
-    outcome.map_err(|err| err.into_js(env))
-  })
-}
-
 /// Runs `work` for a JS call. Work that finishes without waiting (a MemoryStore's) returns its
 /// value at once, with no hop to another thread; the rest goes on on the Tokio runtime and JS gets
 /// a Promise. Either way an error carries our stable `code` (thrown at once, or as a rejection).
@@ -109,6 +100,6 @@ where
   match within_runtime_if_available(|| work.as_mut().poll(&mut context)) {
     Poll::Ready(Ok(value)) => Ok(Either::A(value)),
     Poll::Ready(Err(err)) => Err(err.throw(env)),
-    Poll::Pending => promise(env, work).map(Either::B),
+    Poll::Pending => crate::settle::promise(env, work).map(Either::B),
   }
 }

@@ -6,6 +6,7 @@ mod adapter;
 mod api;
 mod error;
 mod options;
+mod settle;
 mod store;
 mod tokens;
 mod user;
@@ -20,8 +21,9 @@ use serde_json::Value;
 
 use crate::adapter::Adapter;
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
-use crate::error::{promise, run, Error};
+use crate::error::{run, Error};
 use crate::options::{redis_options, AdapterOptions};
+use crate::settle::promise;
 use crate::store::{Backend, JsStore, JsStoreFunctions, MemoryMap, Redis, SetOptions, Store};
 use crate::tokens::{Tokens, VerificationToken};
 

@@ -4,6 +4,7 @@
 //! address but never its password.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use deadpool_redis::{cluster, sentinel, PoolConfig, Runtime, Timeouts};
@@ -29,6 +30,11 @@ end
 if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 return 0
 ";
+
+/// The script's SHA-1, as `EVALSHA` names it: the script's text crosses the network only when a
+/// server answers `NOSCRIPT` (its cache is empty after a restart or a failover).
+static CONSUME_SCRIPT_SHA: LazyLock<String> =
+  LazyLock::new(|| redis::Script::new(CONSUME_SCRIPT).get_hash().to_owned());
 
 /// Where Redis is when neither the `url` option nor `REDIS_URL` says.
 pub const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
@@ -265,7 +271,11 @@ impl Redis {
   /// The JSON value under `key`, or `None`. A value that is not JSON comes back as a string.
   pub async fn get(&self, key: &str) -> Result<Option<Value>> {
     let raw: Option<String> = self
-      .run("GET", redis::cmd("GET").arg(self.key(key)), Replay::Safe)
+      .run(Command::new(
+        "GET",
+        redis::cmd("GET").arg(self.key(key)),
+        Replay::Safe,
+      ))
       .await?;
     Ok(raw.map(parse))
   }
@@ -277,12 +287,18 @@ impl Redis {
     if let Some(ttl) = ttl {
       command.arg("PX").arg(ttl.as_millis().max(1) as u64);
     }
-    self.run::<()>("SET", &command, Replay::Safe).await
+    self
+      .run::<()>(Command::new("SET", &command, Replay::Safe))
+      .await
   }
 
   pub async fn del(&self, key: &str) -> Result<()> {
     self
-      .run::<i64>("DEL", redis::cmd("DEL").arg(self.key(key)), Replay::Safe)
+      .run::<i64>(Command::new(
+        "DEL",
+        redis::cmd("DEL").arg(self.key(key)),
+        Replay::Safe,
+      ))
       .await?;
     Ok(())
   }
@@ -291,29 +307,38 @@ impl Redis {
   /// concurrent callers, on any number of app instances, exactly one gets the value.
   pub async fn take(&self, key: &str) -> Result<Option<Value>> {
     let raw: Option<String> = self
-      .run(
+      .run(Command::new(
         "GETDEL",
         redis::cmd("GETDEL").arg(self.key(key)),
         Replay::Unsafe,
-      )
+      ))
       .await?;
     Ok(raw.map(parse))
   }
 
-  /// `Store::consume` in one `EVAL`: atomic on the server, whatever the number of app instances.
+  /// `Store::consume` in one script call (`EVALSHA`, or `EVAL` when the server does not have the
+  /// script yet): atomic on the server, whatever the number of app instances.
   pub async fn consume(&self, key: &str, attempts: &str, limit: AttemptLimit) -> Result<Consumed> {
-    let mut command = redis::cmd("EVAL");
-    command
-      .arg(CONSUME_SCRIPT)
-      .arg(2)
-      .arg(self.key(key))
-      .arg(self.key(attempts))
-      .arg(limit.max)
-      .arg(limit.window.as_millis().max(1) as u64);
-    match self
-      .run::<redis::Value>("EVAL", &command, Replay::Unsafe)
-      .await?
-    {
+    let script = |call: &str, script: &str| {
+      let mut command = redis::cmd(call);
+      command
+        .arg(script)
+        .arg(2)
+        .arg(self.key(key))
+        .arg(self.key(attempts))
+        .arg(limit.max)
+        .arg(limit.window.as_millis().max(1) as u64);
+      command
+    };
+    let by_hash = script("EVALSHA", &CONSUME_SCRIPT_SHA);
+    let in_full = script("EVAL", CONSUME_SCRIPT);
+    let command = Command {
+      name: "EVALSHA",
+      cmd: &by_hash,
+      replay: Replay::Unsafe,
+      unless_cached: Some(&in_full),
+    };
+    match self.run::<redis::Value>(command).await? {
       redis::Value::BulkString(bytes) => Ok(Consumed::Found(parse(
         String::from_utf8_lossy(&bytes).into_owned(),
       ))),
@@ -340,8 +365,15 @@ impl Redis {
   /// Runs `command` within `commandTimeout`, trying again (after a short pause, while the time
   /// leaves room) when no connection could be had, when a failover moved the master, or when
   /// `replay` allows it after a broken connection: a command that takes a code is never sent
-  /// twice, as its first try may have taken it.
-  async fn run<T: FromRedisValue>(&self, name: &str, command: &Cmd, replay: Replay) -> Result<T> {
+  /// twice, as its first try may have taken it. A script the server has not cached is sent in
+  /// full at once (`NOSCRIPT` means nothing ran).
+  async fn run<T: FromRedisValue>(&self, command: Command<'_>) -> Result<T> {
+    let Command {
+      name,
+      cmd: mut current,
+      replay,
+      unless_cached,
+    } = command;
     let deadline = Instant::now() + self.command_timeout;
     let mut pause = FIRST_RETRY_PAUSE;
     loop {
@@ -349,8 +381,17 @@ impl Redis {
         return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
       }
       let index = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
-      let failure = match tokio::time::timeout_at(deadline, self.attempt(index, command)).await {
+      let failure = match tokio::time::timeout_at(deadline, self.attempt(index, current)).await {
         Ok(Ok(value)) => return Ok(value),
+        Ok(Err(Failure::Command(err))) if err.kind() == ServerErrorKind::NoScript.into() => {
+          match unless_cached {
+            Some(full) if !std::ptr::eq(full, current) => {
+              current = full;
+              continue;
+            }
+            _ => Failure::Command(err),
+          }
+        }
         Ok(Err(failure)) => failure,
         Err(_) => {
           // Not waiting for the slot: a stuck checkout may hold it, and this call's time is up.
@@ -464,6 +505,27 @@ impl Redis {
       message = message.replace(secret.as_str(), "***");
     }
     message
+  }
+}
+
+/// One store command, as `run` sends it.
+struct Command<'a> {
+  /// For messages: `GET`, `EVALSHA`, ….
+  name: &'static str,
+  cmd: &'a Cmd,
+  replay: Replay,
+  /// For `EVALSHA`: the same call as `EVAL`, sent when the server answers `NOSCRIPT`.
+  unless_cached: Option<&'a Cmd>,
+}
+
+impl<'a> Command<'a> {
+  fn new(name: &'static str, cmd: &'a Cmd, replay: Replay) -> Self {
+    Self {
+      name,
+      cmd,
+      replay,
+      unless_cached: None,
+    }
   }
 }
 

@@ -1,0 +1,320 @@
+//! How a native Promise is settled: one completion channel per JS thread (the main thread, or a
+//! worker's) while it has calls in flight. A Tokio task pushes its result onto the channel's
+//! queue; the channel's threadsafe function wakes the JS thread, which settles every completion
+//! that is ready in one callback. No threadsafe function or libuv handle is made per call, and
+//! completions that land together cost one wake-up. The channel lives through a busy period: it
+//! is made by the first call, kept while calls follow one another (a call made in the same turn
+//! as the last one settled keeps it), and closed one event-loop turn after the last one settles.
+//! So a process with calls in flight waits for them, and an idle addon holds no handle at all
+//! (nothing keeps Node running, and Jest's `--detectOpenHandles` finds nothing open).
+
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::ptr;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures_util::FutureExt;
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
+use napi::{sys, Env, JsError, Status};
+
+use crate::error::{code, Error, Result};
+
+/// Builds the settled value (or the rejection) on the JS thread, from a finished task's result.
+type Settle =
+  Box<dyn FnOnce(sys::napi_env) -> std::result::Result<sys::napi_value, sys::napi_value> + Send>;
+
+struct Completion {
+  deferred: Deferred,
+  settle: Settle,
+}
+
+/// A promise's `napi_deferred`. It travels with its task to a Tokio thread and back, and is only
+/// ever used on the JS thread that made it.
+struct Deferred(sys::napi_deferred);
+
+// SAFETY: the pointer is only dereferenced by N-API on its own JS thread (in `drain`).
+unsafe impl Send for Deferred {}
+
+/// One JS thread's channel: its threadsafe function and the queue it drains.
+struct Channel {
+  /// Set once, right after the function is made and before anything can call it.
+  tsfn: AtomicPtr<sys::napi_threadsafe_function__>,
+  state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+  queue: Vec<Completion>,
+  /// A wake-up is on its way to the JS thread: later completions ride along with it.
+  scheduled: bool,
+  /// The channel was released (idle), or its environment is being torn down: its threadsafe
+  /// function must not be called again.
+  closed: bool,
+}
+
+impl Channel {
+  fn tsfn(&self) -> sys::napi_threadsafe_function {
+    self.tsfn.load(Ordering::Acquire)
+  }
+
+  fn state(&self) -> MutexGuard<'_, State> {
+    // A panic while holding the lock cannot leave the queue half-written: take it anyway.
+    self
+      .state
+      .lock()
+      .unwrap_or_else(|poisoned| poisoned.into_inner())
+  }
+
+  /// From a Tokio task: queues the completion and wakes the JS thread unless a wake-up is
+  /// already on its way.
+  fn push(&self, completion: Completion) {
+    let mut state = self.state();
+    if state.closed {
+      // The environment is gone; so is the promise.
+      return;
+    }
+    state.queue.push(completion);
+    if !state.scheduled {
+      state.scheduled = true;
+      // Called under the lock, so `finalize` (which takes it) cannot free the function meanwhile.
+      // SAFETY: `tsfn` is alive until `finalize` marks the channel closed.
+      unsafe {
+        sys::napi_call_threadsafe_function(
+          self.tsfn(),
+          ptr::null_mut(),
+          sys::ThreadsafeFunctionCallMode::nonblocking,
+        );
+      }
+    }
+  }
+}
+
+/// The JS-thread side of a channel: how many of its promises are pending.
+struct Local {
+  channel: Arc<Channel>,
+  pending: Cell<usize>,
+}
+
+thread_local! {
+  static LOCAL: RefCell<Option<Rc<Local>>> = const { RefCell::new(None) };
+}
+
+/// Runs `work` on the addon's Tokio runtime and returns a Promise that resolves with its value or
+/// rejects with an `Error` carrying our stable `code`. A panic inside `work` rejects the Promise
+/// (`INTERNAL`); it never aborts Node.
+pub fn promise<'env, T, F>(env: &'env Env, work: F) -> napi::Result<PromiseRaw<'env, T>>
+where
+  T: ToNapiValue + Send + 'static,
+  F: Future<Output = Result<T>> + Send + 'static,
+{
+  let local = local(env)?;
+  let mut deferred = ptr::null_mut();
+  let mut promise = ptr::null_mut();
+  // SAFETY: on the JS thread, with its env.
+  check(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
+  local.pending.set(local.pending.get() + 1);
+  let channel = local.channel.clone();
+  let deferred = Deferred(deferred);
+  // Boxed once here: the adapter futures are several KB (they hold every store's state), and
+  // moving them by value showed up as memmove in profiles.
+  let work = Box::pin(AssertUnwindSafe(work).catch_unwind());
+  napi::bindgen_prelude::spawn(async move {
+    let outcome = work.await.unwrap_or_else(|_| Err(internal_error()));
+    let settle: Settle = Box::new(move |env| match outcome {
+      // SAFETY: `env` is the JS thread's own, inside the drain callback.
+      Ok(value) => unsafe { T::to_napi_value(env, value) }
+        // SAFETY: as above.
+        .map_err(|err| unsafe { JsError::from(err).into_value(env) }),
+      Err(err) => Err(err.into_js_value(env)),
+    });
+    channel.push(Completion { deferred, settle });
+  });
+  Ok(PromiseRaw::new(env.raw(), promise))
+}
+
+/// The `data` of the call `call_js` posts to itself when the last pending promise has settled:
+/// one event-loop turn later, the channel is closed unless a call came meanwhile.
+/// (A non-null marker, never dereferenced; a wake for completions passes null.)
+fn idle_check() -> *mut c_void {
+  ptr::dangling_mut()
+}
+
+/// This JS thread's channel, made by the first call of a busy period.
+fn local(env: &Env) -> napi::Result<Rc<Local>> {
+  if let Some(local) = LOCAL.with(|slot| slot.borrow().clone()) {
+    return Ok(local);
+  }
+  let channel = Arc::new(Channel {
+    tsfn: AtomicPtr::new(ptr::null_mut()),
+    state: Mutex::new(State::default()),
+  });
+  let name = "@chatbotkit/nextauth";
+  let mut resource_name = ptr::null_mut();
+  // SAFETY: on the JS thread, with its env; `name` outlives the call.
+  check(unsafe {
+    sys::napi_create_string_utf8(
+      env.raw(),
+      name.as_ptr().cast(),
+      name.len() as isize,
+      &mut resource_name,
+    )
+  })?;
+  // The threadsafe function holds one reference to the channel, given back in `finalize`.
+  let context = Arc::into_raw(channel.clone()) as *mut c_void;
+  let mut tsfn = ptr::null_mut();
+  // SAFETY: no JS function (`call_js` does the work); one owning thread (this one), which
+  // releases it when the channel goes idle (`call_js`), or N-API finalizes it at teardown. It is
+  // referenced (holds the event loop) for its whole life: calls are pending.
+  let created = check(unsafe {
+    sys::napi_create_threadsafe_function(
+      env.raw(),
+      ptr::null_mut(),
+      ptr::null_mut(),
+      resource_name,
+      0,
+      1,
+      context,
+      Some(finalize),
+      context,
+      Some(call_js),
+      &mut tsfn,
+    )
+  });
+  if let Err(err) = created {
+    // SAFETY: the reference made above was not handed to N-API.
+    drop(unsafe { Arc::from_raw(context as *const Channel) });
+    return Err(err);
+  }
+  channel.tsfn.store(tsfn, Ordering::Release);
+  let local = Rc::new(Local {
+    channel,
+    pending: Cell::new(0),
+  });
+  LOCAL.with(|slot| *slot.borrow_mut() = Some(local.clone()));
+  Ok(local)
+}
+
+/// On the JS thread, woken by `push`: settles every completion that is ready. When none is
+/// pending any more it looks again one turn later (`idle_check`), and closes the channel if still
+/// idle then.
+unsafe extern "C" fn call_js(
+  env: sys::napi_env,
+  _js_callback: sys::napi_value,
+  context: *mut c_void,
+  data: *mut c_void,
+) {
+  if env.is_null() || context.is_null() {
+    // The environment is being torn down.
+    return;
+  }
+  // SAFETY: `context` is the channel the threadsafe function holds a reference to.
+  let channel = unsafe { &*(context as *const Channel) };
+  let ready = {
+    let mut state = channel.state();
+    if state.closed {
+      // A late idle check of a channel already released.
+      return;
+    }
+    state.scheduled = false;
+    std::mem::take(&mut state.queue)
+  };
+  let settled = ready.len();
+  for Completion { deferred, settle } in ready {
+    let mut scope = ptr::null_mut();
+    // SAFETY: on the JS thread, with its env; every deferred is settled exactly once.
+    unsafe {
+      sys::napi_open_handle_scope(env, &mut scope);
+      // A panic must not unwind into N-API (that aborts Node), nor leave the other promises of
+      // this batch unsettled: this one rejects, and the drain goes on.
+      let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| settle(env)))
+        .unwrap_or_else(|_| Err(internal_error().into_js_value(env)));
+      match outcome {
+        Ok(value) => sys::napi_resolve_deferred(env, deferred.0, value),
+        Err(error) => sys::napi_reject_deferred(env, deferred.0, error),
+      };
+      sys::napi_close_handle_scope(env, scope);
+    }
+  }
+  let _ = LOCAL.try_with(|slot| {
+    let mut slot = slot.borrow_mut();
+    let Some(local) = slot.as_ref() else {
+      return;
+    };
+    if !ptr::eq(Arc::as_ptr(&local.channel), channel) {
+      return;
+    }
+    let pending = local.pending.get().saturating_sub(settled);
+    local.pending.set(pending);
+    if pending > 0 {
+      return;
+    }
+    let tsfn = channel.tsfn();
+    if data != idle_check() {
+      // Look again next turn: a caller awaiting in a loop makes its next call before then.
+      // SAFETY: the function is alive (the channel is not closed); called from its own thread.
+      unsafe {
+        sys::napi_call_threadsafe_function(
+          tsfn,
+          idle_check(),
+          sys::ThreadsafeFunctionCallMode::nonblocking,
+        )
+      };
+      return;
+    }
+    // Still idle a turn later: no task holds the channel (each pushed its one completion before
+    // it was drained), so it closes, and the next call makes a new one.
+    channel.state().closed = true;
+    *slot = None;
+    // SAFETY: the owning thread gives up the function; N-API finalizes it once its queue is empty.
+    unsafe {
+      sys::napi_release_threadsafe_function(tsfn, sys::ThreadsafeFunctionReleaseMode::release)
+    };
+  });
+}
+
+/// N-API finalizes the function (released when idle, or at teardown): the channel is closed and
+/// its reference given back.
+unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+  if data.is_null() {
+    return;
+  }
+  // SAFETY: `data` is the reference `local` handed to N-API.
+  let channel = unsafe { Arc::from_raw(data as *const Channel) };
+  let mut state = channel.state();
+  state.closed = true;
+  state.queue.clear();
+  drop(state);
+  // Forget this thread's channel only if it is this one (an idle channel is finalized after a new
+  // one may have been made).
+  let _ = LOCAL.try_with(|slot| {
+    let mut slot = slot.borrow_mut();
+    if slot
+      .as_ref()
+      .is_some_and(|local| Arc::ptr_eq(&local.channel, &channel))
+    {
+      *slot = None;
+    }
+  });
+}
+
+/// What a panic inside the addon becomes: a rejection with `code: 'INTERNAL'`.
+fn internal_error() -> Error {
+  Error::new(
+    code::INTERNAL,
+    "@chatbotkit/nextauth: internal error; the call was rejected",
+  )
+}
+
+fn check(status: sys::napi_status) -> napi::Result<()> {
+  match status {
+    sys::Status::napi_ok => Ok(()),
+    other => Err(napi::Error::new(
+      Status::from(other),
+      "@chatbotkit/nextauth: cannot set up the completion channel",
+    )),
+  }
+}
