@@ -25,8 +25,10 @@ export declare class NativeAdapter {
   createUser(user: Record<string, any>): Promise<Record<string, any>>
   updateUser(user: Record<string, any>): Promise<Record<string, any>>
   deleteUser(id: string): Spawned<undefined>
-  createVerificationToken(token: { identifier: string, token: string, expires: number }): Answer<VerificationToken>
-  useVerificationToken(params: { identifier: string, token: string }): Answer<VerificationToken | undefined | null>
+  /** `expires` is epoch ms (the glue turns NextAuth's `Date` into it); answers it once stored. */
+  createVerificationToken(identifier: string, token: string, expires: number | null): Answer<number>
+  /** Answers the code's `expires` (epoch ms) when it is accepted, else `null`. */
+  useVerificationToken(identifier: string, token: string): Answer<number | undefined | null>
 }
 
 /**
@@ -71,11 +73,4 @@ export interface JsStoreFunctions {
 export interface SetOptions {
   /** Time-to-live in milliseconds. */
   px?: number
-}
-
-/** NextAuth's verification token; `expires` is epoch ms (the JS glue makes it a `Date`). */
-export interface VerificationToken {
-  identifier: string
-  token: string
-  expires: number
 }

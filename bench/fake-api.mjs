@@ -1,5 +1,5 @@
-// A lean fake ChatBotKit API for benchmarking: the partner-user routes the adapters call, canned
-// JSON, bearer auth, keep-alive; no per-request validation (the test fake checks the OpenAPI
+// A lean fake ChatBotKit API for benchmarking: the partner-user and contact routes the adapters
+// call, canned JSON, bearer auth, keep-alive; no per-request validation (the test fake checks the OpenAPI
 // shapes). `node bench/fake-api.mjs <port> <workers>` serves with node:cluster.
 import cluster from 'node:cluster'
 import { createServer } from 'node:http'
@@ -9,6 +9,7 @@ const now = Date.UTC(2026, 0, 1)
 const user = (id, email) => ({ id, email, name: 'Bench User', image: 'https://img.example/u.png', meta: {}, createdAt: now, updatedAt: now })
 const USERS = new Map([['usr_1', user('usr_1', 'ann@example.com')]])
 const BY_EMAIL = new Map([['ann@example.com', USERS.get('usr_1')]])
+const CONTACT = { id: 'cnt_1', name: 'Bench Contact', email: 'ann@example.com', fingerprint: 'fp_cnt_1', meta: { email: 'ann@example.com' }, verifiedAt: now, createdAt: now, updatedAt: now }
 
 function handle(req, res) {
   const send = (status, body) => {
@@ -23,6 +24,14 @@ function handle(req, res) {
   const drain = (then) => {
     req.resume()
     req.on('end', then)
+  }
+  if (parts[2] === 'contact') {
+    // ['', 'v1', 'contact', id|action, action?]
+    const [, , , id, action] = parts
+    if (id === 'list') return send(200, { items: url.searchParams.get('meta.email') === CONTACT.email ? [CONTACT] : [], cursor: '' })
+    if (id === 'create') return drain(() => send(200, { id: CONTACT.id }))
+    if (decodeURIComponent(id ?? '') !== CONTACT.id) return send(404, { message: 'Resource not found', code: 'NOT_FOUND' })
+    return action === 'fetch' ? send(200, CONTACT) : drain(() => send(200, { id: CONTACT.id }))
   }
   if (url.pathname === '/v1/partner/user/list') {
     const found = BY_EMAIL.get(url.searchParams.get('email'))

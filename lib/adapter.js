@@ -6,6 +6,15 @@
 const { codedError, localError, nativeCall, rejection } = require('./errors.js')
 const { LOG_PREFIX } = require('./provider.js')
 
+const isDate = (value) => value instanceof Date || Object.prototype.toString.call(value) === '[object Date]'
+
+/** A `Date` (of any realm) as epoch ms; an invalid one, or anything else, as `null`. */
+function epochMs(value) {
+  if (!isDate(value)) return null
+  const ms = value.getTime()
+  return Number.isNaN(ms) ? null : ms
+}
+
 /** A shallow copy with `Date` fields as epoch ms (an invalid Date becomes `null`). */
 function toWire(value) {
   if (value === null || typeof value !== 'object') {
@@ -13,12 +22,7 @@ function toWire(value) {
   }
   const wire = {}
   for (const [key, field] of Object.entries(value)) {
-    if (field instanceof Date || Object.prototype.toString.call(field) === '[object Date]') {
-      const ms = field.getTime()
-      wire[key] = Number.isNaN(ms) ? null : ms
-    } else {
-      wire[key] = field
-    }
+    wire[key] = isDate(field) ? epochMs(field) : field
   }
   return wire
 }
@@ -65,14 +69,30 @@ const debugging = () => typeof process !== 'undefined' && Boolean(process.env?.D
 
 /** NextAuth's adapter object over a native adapter; every method works detached. */
 function adapterObject(native, adapterName) {
+  // Read once: the environment is read through a slow getter, and DEBUG is set at start.
+  const debug = debugging()
   const call = async (method, arg, revive) => {
-    if (debugging()) {
+    if (debug) {
       console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
     }
     return revive(await nativeCall(() => native[method](toWire(arg))))
   }
+  // The token methods pass their fields as plain arguments (no copy of the object; only what the
+  // native side reads crosses), and get back only the `expires` ms of an accepted code: the token
+  // object NextAuth expects is built here, from the arguments.
+  const tokenCall = async (method, arg, identifier, tokenValue, expires) => {
+    if (debug) {
+      console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
+    }
+    let ms
+    try {
+      ms = await native[method](identifier, tokenValue, expires)
+    } catch (error) {
+      throw localError(error)
+    }
+    return ms === null ? null : { identifier, token: tokenValue, expires: new Date(ms) }
+  }
   const user = (value) => withDate(value, 'emailVerified')
-  const token = (value) => withDate(value, 'expires')
   const nothing = () => undefined
   const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
   const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
@@ -82,8 +102,8 @@ function adapterObject(native, adapterName) {
     getUserByEmail: (email) => call('getUserByEmail', email, user),
     updateUser: (data) => call('updateUser', data, user),
     deleteUser: (id) => call('deleteUser', id, nothing),
-    createVerificationToken: (data) => call('createVerificationToken', data, token),
-    useVerificationToken: (params) => call('useVerificationToken', params, token),
+    createVerificationToken: (data) => tokenCall('createVerificationToken', data, data?.identifier, data?.token, epochMs(data?.expires)),
+    useVerificationToken: (params) => tokenCall('useVerificationToken', params, params?.identifier, params?.token),
     getUserByAccount: noAccounts,
     linkAccount: noAccounts,
     unlinkAccount: noAccounts,

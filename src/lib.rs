@@ -14,7 +14,7 @@ mod user;
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, Object, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Either, FromNapiValue, Object, PromiseRaw, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
@@ -25,7 +25,7 @@ use crate::error::{run, Error};
 use crate::options::{redis_options, AdapterOptions};
 use crate::settle::promise;
 use crate::store::{Backend, JsStore, JsStoreFunctions, MemoryMap, Redis, SetOptions, Store};
-use crate::tokens::{Tokens, VerificationToken};
+use crate::tokens::Tokens;
 
 /// What a native method returns: the value itself when the work finished without waiting, else
 /// a Promise of it (the JS glue awaits either).
@@ -244,30 +244,56 @@ impl NativeAdapter {
     promise(env, async move { adapter.delete_user(id).await })
   }
 
+  /// `expires` is epoch ms (the glue turns NextAuth's `Date` into it); answers it once stored.
   #[napi(
     catch_unwind,
-    ts_args_type = "token: { identifier: string, token: string, expires: number }"
+    ts_args_type = "identifier: string, token: string, expires: number | null"
   )]
   pub fn create_verification_token<'env>(
     &self,
     env: &'env Env,
-    token: Value,
-  ) -> Answer<'env, VerificationToken> {
+    identifier: Unknown,
+    token: Unknown,
+    expires: Unknown,
+  ) -> Answer<'env, f64> {
+    let args = text(identifier, "identifier").and_then(|identifier| {
+      let expires = match expires.get_type() {
+        Ok(napi::ValueType::Number) => f64::from_unknown(expires).ok(),
+        _ => None,
+      };
+      Ok((identifier, text(token, "token")?, expires))
+    });
+    let (identifier, token, expires) = args.map_err(|err| err.throw(env))?;
     let adapter = self.inner.clone();
-    run(env, async move { adapter.tokens.create(token).await })
+    run(env, async move {
+      adapter.tokens.create(identifier, token, expires).await
+    })
   }
 
-  #[napi(
-    catch_unwind,
-    ts_args_type = "params: { identifier: string, token: string }"
-  )]
+  /// Answers the code's `expires` (epoch ms) when it is accepted, else `null`.
+  #[napi(catch_unwind, ts_args_type = "identifier: string, token: string")]
   pub fn use_verification_token<'env>(
     &self,
     env: &'env Env,
-    params: Value,
-  ) -> Answer<'env, Option<VerificationToken>> {
+    identifier: Unknown,
+    token: Unknown,
+  ) -> Answer<'env, Option<f64>> {
+    let args =
+      text(identifier, "identifier").and_then(|identifier| Ok((identifier, text(token, "token")?)));
+    let (identifier, token) = args.map_err(|err| err.throw(env))?;
     let adapter = self.inner.clone();
-    run(env, async move { adapter.tokens.consume(params).await })
+    run(env, async move {
+      adapter.tokens.consume(identifier, token).await
+    })
+  }
+}
+
+/// A string argument: a JS string crosses as one copy; anything else is a clear error.
+fn text(value: Unknown, name: &str) -> Result<String, Error> {
+  let wrong = || tokens::not_a_string(name);
+  match value.get_type() {
+    Ok(napi::ValueType::String) => String::from_unknown(value).map_err(|_| wrong()),
+    _ => Err(wrong()),
   }
 }
 

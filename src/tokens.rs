@@ -5,8 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use napi_derive::napi;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -23,14 +22,6 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// that began with its first wrong code has passed.
 pub const ATTEMPT_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// NextAuth's verification token; `expires` is epoch ms (the JS glue makes it a `Date`).
-#[napi(object)]
-pub struct VerificationToken {
-  pub identifier: String,
-  pub token: String,
-  pub expires: f64,
-}
-
 pub struct Tokens {
   store: Store,
   limit: AttemptLimit,
@@ -41,13 +32,18 @@ impl Tokens {
     Self { store, limit }
   }
 
-  /// Stores the code until `expires`, under a key derived from identifier and code, as
-  /// `{ identifier, expires }` (never the code itself).
-  pub async fn create(&self, input: Value) -> Result<VerificationToken> {
-    let mut input = object(input, "createVerificationToken")?;
-    let identifier = take_string(&mut input, "identifier")?;
-    let token = take_string(&mut input, "token")?;
-    let expires = match input.get("expires").and_then(Value::as_f64) {
+  /// Stores the code until `expires` (epoch ms), under a key derived from identifier and code, as
+  /// `{ identifier, expires }` (never the code itself). Answers `expires`: the JS glue builds
+  /// NextAuth's token object from the arguments it already holds.
+  pub async fn create(
+    &self,
+    identifier: String,
+    token: String,
+    expires: Option<f64>,
+  ) -> Result<f64> {
+    let identifier = non_empty(identifier, "identifier")?;
+    let token = non_empty(token, "token")?;
+    let expires = match expires {
       Some(ms) if ms.is_finite() => ms,
       _ => return Err(Error::invalid_argument("`expires` must be a valid Date")),
     };
@@ -60,19 +56,14 @@ impl Tokens {
         .put(key(&identifier, &token), record, ttl)
         .await?;
     }
-    Ok(VerificationToken {
-      identifier,
-      token,
-      expires,
-    })
+    Ok(expires)
   }
 
-  /// Consumes the code: the token when it was issued for this identifier, has not expired or
+  /// Consumes the code: its `expires` when it was issued for this identifier, has not expired or
   /// been used, and the identifier has not run out of attempts; else `None`.
-  pub async fn consume(&self, input: Value) -> Result<Option<VerificationToken>> {
-    let mut input = object(input, "useVerificationToken")?;
-    let identifier = take_string(&mut input, "identifier")?;
-    let token = take_string(&mut input, "token")?;
+  pub async fn consume(&self, identifier: String, token: String) -> Result<Option<f64>> {
+    let identifier = non_empty(identifier, "identifier")?;
+    let token = non_empty(token, "token")?;
     let code = key(&identifier, &token);
     let attempts = attempts_key(&identifier);
     let Consumed::Found(record) = self.store.consume(code, attempts, self.limit).await? else {
@@ -84,11 +75,7 @@ impl Tokens {
     if expires <= now_ms() {
       return Ok(None);
     }
-    Ok(Some(VerificationToken {
-      identifier,
-      token,
-      expires,
-    }))
+    Ok(Some(expires))
   }
 }
 
@@ -158,20 +145,14 @@ pub fn now_ms() -> f64 {
     .unwrap_or(0.0)
 }
 
-fn object(value: Value, method: &str) -> Result<Map<String, Value>> {
-  match value {
-    Value::Object(map) => Ok(map),
-    _ => Err(Error::invalid_argument(format!(
-      "{method} takes an object with `identifier` and `token`"
-    ))),
+fn non_empty(value: String, name: &str) -> Result<String> {
+  if value.is_empty() {
+    return Err(not_a_string(name));
   }
+  Ok(value)
 }
 
-fn take_string(map: &mut Map<String, Value>, name: &str) -> Result<String> {
-  match map.remove(name) {
-    Some(Value::String(value)) if !value.is_empty() => Ok(value),
-    _ => Err(Error::invalid_argument(format!(
-      "`{name}` must be a non-empty string"
-    ))),
-  }
+/// The error for an `identifier` or `token` that is missing, empty or not a string.
+pub fn not_a_string(name: &str) -> Error {
+  Error::invalid_argument(format!("`{name}` must be a non-empty string"))
 }

@@ -46,12 +46,18 @@ pub enum Store {
   Js(Arc<JsStore>),
 }
 
+// The work that waits (Redis, a JS store) is boxed where it starts, so a future over a
+// `MemoryStore` stays a few bytes: it is polled once on the JS thread and never moved in full.
 impl Store {
   /// Stores `value` under `key` for `ttl`.
   pub async fn put(&self, key: String, value: Value, ttl: Duration) -> Result<()> {
     match self {
-      Store::Native(backend) => backend.set(&key, value, Some(ttl)).await,
-      Store::Js(store) => store.set(key, value, ttl).await,
+      Store::Native(Backend::Memory(map)) => {
+        map.set(key, value, Some(ttl));
+        Ok(())
+      }
+      Store::Native(Backend::Redis(redis)) => Box::pin(redis.set(&key, &value, Some(ttl))).await,
+      Store::Js(store) => Box::pin(store.set(key, value, ttl)).await,
     }
   }
 
@@ -66,8 +72,8 @@ impl Store {
   ) -> Result<Consumed> {
     match self {
       Store::Native(Backend::Memory(map)) => Ok(map.consume(&key, &attempts, limit)),
-      Store::Native(Backend::Redis(redis)) => redis.consume(&key, &attempts, limit).await,
-      Store::Js(store) => store.consume(key, attempts, limit).await,
+      Store::Native(Backend::Redis(redis)) => Box::pin(redis.consume(&key, &attempts, limit)).await,
+      Store::Js(store) => Box::pin(store.consume(key, attempts, limit)).await,
     }
   }
 }
