@@ -79,18 +79,25 @@ function adapterObject(native, adapterName) {
   }
   // The token methods pass their fields as plain arguments (no copy of the object; only what the
   // native side reads crosses), and get back only the `expires` ms of an accepted code: the token
-  // object NextAuth expects is built here, from the arguments.
-  const tokenCall = async (method, arg, identifier, tokenValue, expires) => {
+  // object NextAuth expects is built here, from the arguments. Work that finished at once (a
+  // MemoryStore's) is answered with one resolved Promise: no async frame, no extra turn.
+  const tokenCall = (method, arg, call, identifier, tokenValue) => {
     if (debug) {
       console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
     }
-    let ms
+    const answer = (ms) => (ms === null || ms === undefined ? null : { identifier, token: tokenValue, expires: new Date(ms) })
+    let result
     try {
-      ms = await native[method](identifier, tokenValue, expires)
+      result = call()
     } catch (error) {
-      throw localError(error)
+      return Promise.reject(localError(error))
     }
-    return ms === null ? null : { identifier, token: tokenValue, expires: new Date(ms) }
+    if (typeof result?.then === 'function') {
+      return result.then(answer, (error) => {
+        throw localError(error)
+      })
+    }
+    return Promise.resolve(answer(result))
   }
   const user = (value) => withDate(value, 'emailVerified')
   const nothing = () => undefined
@@ -102,8 +109,17 @@ function adapterObject(native, adapterName) {
     getUserByEmail: (email) => call('getUserByEmail', email, user),
     updateUser: (data) => call('updateUser', data, user),
     deleteUser: (id) => call('deleteUser', id, nothing),
-    createVerificationToken: (data) => tokenCall('createVerificationToken', data, data?.identifier, data?.token, epochMs(data?.expires)),
-    useVerificationToken: (params) => tokenCall('useVerificationToken', params, params?.identifier, params?.token),
+    createVerificationToken: (data) => {
+      const identifier = data?.identifier
+      const tokenValue = data?.token
+      const expires = epochMs(data?.expires)
+      return tokenCall('createVerificationToken', data, () => native.createVerificationToken(identifier, tokenValue, expires), identifier, tokenValue)
+    },
+    useVerificationToken: (params) => {
+      const identifier = params?.identifier
+      const tokenValue = params?.token
+      return tokenCall('useVerificationToken', params, () => native.useVerificationToken(identifier, tokenValue), identifier, tokenValue)
+    },
     getUserByAccount: noAccounts,
     linkAccount: noAccounts,
     unlinkAccount: noAccounts,

@@ -53,7 +53,11 @@ impl Tokens {
       let ttl = Duration::from_millis(ttl as u64);
       self
         .store
-        .put(key(&identifier, &token), record, ttl)
+        .put(
+          code_key(&attempts_key(&identifier), &identifier, &token),
+          record,
+          ttl,
+        )
         .await?;
     }
     Ok(expires)
@@ -64,8 +68,8 @@ impl Tokens {
   pub async fn consume(&self, identifier: String, token: String) -> Result<Option<f64>> {
     let identifier = non_empty(identifier, "identifier")?;
     let token = non_empty(token, "token")?;
-    let code = key(&identifier, &token);
     let attempts = attempts_key(&identifier);
+    let code = code_key(&attempts, &identifier, &token);
     let Consumed::Found(record) = self.store.consume(code, attempts, self.limit).await? else {
       return Ok(None);
     };
@@ -81,13 +85,17 @@ impl Tokens {
 
 /// The store key of a code: `verificationToken:{<identifier hash>}:<identifier+code hash>`. The
 /// hash binds the code to its identifier, a look at the store (or its logs) never shows a code, and
-/// the `{…}` hash tag keeps all of one identifier's keys in one Redis Cluster slot.
-fn key(identifier: &str, token: &str) -> String {
+/// the `{…}` hash tag keeps all of one identifier's keys in one Redis Cluster slot. `attempts` is
+/// the identifier's `attempts_key`, whose tag it reuses.
+fn code_key(attempts: &str, identifier: &str, token: &str) -> String {
   let mut code = Sha256::new();
   code.update((identifier.len() as u64).to_le_bytes());
   code.update(identifier.as_bytes());
   code.update(token.as_bytes());
-  let mut key = with_tag(KEY_PREFIX, identifier);
+  let tag = &attempts[ATTEMPTS_PREFIX.len()..];
+  let mut key = String::with_capacity(KEY_PREFIX.len() + tag.len() + 65);
+  key.push_str(KEY_PREFIX);
+  key.push_str(tag);
   key.push(':');
   push_hex(&mut key, &code.finalize());
   key
@@ -95,12 +103,8 @@ fn key(identifier: &str, token: &str) -> String {
 
 /// The store key counting an identifier's wrong codes: `verificationAttempts:{<identifier hash>}`.
 fn attempts_key(identifier: &str) -> String {
-  with_tag(ATTEMPTS_PREFIX, identifier)
-}
-
-fn with_tag(prefix: &str, identifier: &str) -> String {
-  let mut key = String::with_capacity(prefix.len() + 18 + 65);
-  key.push_str(prefix);
+  let mut key = String::with_capacity(ATTEMPTS_PREFIX.len() + 18);
+  key.push_str(ATTEMPTS_PREFIX);
   key.push('{');
   push_hex(&mut key, &Sha256::digest(identifier.as_bytes())[..8]);
   key.push('}');
@@ -108,10 +112,14 @@ fn with_tag(prefix: &str, identifier: &str) -> String {
 }
 
 fn push_hex(out: &mut String, bytes: &[u8]) {
-  for byte in bytes {
-    out.push(char::from(HEX[usize::from(byte >> 4)]));
-    out.push(char::from(HEX[usize::from(byte & 0xf)]));
+  let mut hex = [0u8; 64];
+  for (pair, byte) in hex.chunks_exact_mut(2).zip(bytes) {
+    pair[0] = HEX[usize::from(byte >> 4)];
+    pair[1] = HEX[usize::from(byte & 0xf)];
   }
+  let len = 2 * bytes.len().min(32);
+  // Only ASCII hex digits were written.
+  out.push_str(std::str::from_utf8(&hex[..len]).unwrap_or_default());
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
