@@ -86,7 +86,7 @@ export interface RedisStoreOptions {
   tls?: boolean | object
   /** Prepended to every key. Default `chatbotkit:nextauth:`. */
   keyPrefix?: string
-  /** Connections kept per server. Default 16. */
+  /** Connections kept per server; commands are multiplexed over them. Default 1 (fastest for codes). */
   poolSize?: number
   /** Milliseconds allowed to open or check a connection. Default 5000. */
   connectTimeout?: number

@@ -28,9 +28,9 @@ const API_LOOPS = 16
 const OTHER_EMAIL_EVERY = 8
 /** A loop's pause after a failed call, as a user would try again a moment later. */
 const BACKOFF_MS = 20
-/** RedisStore `commandTimeout`: bounds each store call, waiting for a connection included. */
+/** RedisStore `commandTimeout`: bounds each store call, reconnecting and retrying included. */
 const COMMAND_TIMEOUT = 750
-/** Adapter `timeout`: bounds one API call, its retries and their waits included. */
+/** Adapter `timeout`: bounds one adapter method, every API call, retry and wait included. */
 const API_TIMEOUT = 1500
 /**
  * What a call may take beyond its bound on a busy 2-core machine (other work, 64 loops, the fake
@@ -40,9 +40,9 @@ const SLACK = 1000
 /** How long each call may take before it settles: its own bound plus SLACK. */
 const BOUND_MS = {
   createVerificationToken: COMMAND_TIMEOUT + SLACK, // one SET
-  useVerificationToken: COMMAND_TIMEOUT + SLACK, // one EVAL
+  useVerificationToken: COMMAND_TIMEOUT + SLACK, // one script call
   getUserByEmail: API_TIMEOUT + SLACK, // one API call (list)
-  createUser: 3 * API_TIMEOUT + SLACK, // three API calls in turn (list, create, fetch), each with its own `timeout`
+  createUser: API_TIMEOUT + SLACK, // three API calls in turn (list, create, fetch), within one `timeout`
 }
 /** Load before the fault, and after recovery (at least; until 2 × WINDOW operations have followed it). */
 const STEADY_MS = 1500

@@ -8,8 +8,9 @@ const { LOG_PREFIX } = require('./provider.js')
 
 const isDate = (value) => value instanceof Date || Object.prototype.toString.call(value) === '[object Date]'
 
-/** A `Date` (of any realm) as epoch ms; an invalid one, or anything else, as `null`. */
+/** A `Date` (of any realm) as epoch ms (a number is taken as ms); anything else as `null`. */
 function epochMs(value) {
+  if (typeof value === 'number') return value
   if (!isDate(value)) return null
   const ms = value.getTime()
   return Number.isNaN(ms) ? null : ms

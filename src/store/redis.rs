@@ -40,8 +40,10 @@ static CONSUME_SCRIPT_SHA: LazyLock<String> =
 pub const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
 /// Prepended to every key, so the store can share a Redis with other data.
 pub const DEFAULT_KEY_PREFIX: &str = "chatbotkit:nextauth:";
-/// Connections kept per server.
-pub const DEFAULT_POOL_SIZE: u32 = 16;
+/// Connections kept per server. One is fastest for small commands: they are multiplexed, so the
+/// commands issued together are written together, as ioredis does (measured: 64 code pairs in
+/// flight ran ~40k/s on one connection, ~34k/s on 4, ~28k/s on 16).
+pub const DEFAULT_POOL_SIZE: u32 = 1;
 /// Time allowed to open (or check) a connection.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5_000;
 /// Time allowed for one store call: waiting for a connection, reconnecting and retrying included.
