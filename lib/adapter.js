@@ -72,34 +72,16 @@ const debugging = () => typeof process !== 'undefined' && Boolean(process.env?.D
 function adapterObject(native, adapterName) {
   // Read once: the environment is read through a slow getter, and DEBUG is set at start.
   const debug = debugging()
-  const call = async (method, arg, revive) => {
+  const call = (method, arg, revive, invoke = () => native[method](toWire(arg))) => {
     if (debug) {
       console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
     }
-    return revive(await nativeCall(() => native[method](toWire(arg))))
+    return nativeCall(invoke, revive)
   }
   // The token methods pass their fields as plain arguments (no copy of the object; only what the
   // native side reads crosses), and get back only the `expires` ms of an accepted code: the token
-  // object NextAuth expects is built here, from the arguments. Work that finished at once (a
-  // MemoryStore's) is answered with one resolved Promise: no async frame, no extra turn.
-  const tokenCall = (method, arg, call, identifier, tokenValue) => {
-    if (debug) {
-      console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
-    }
-    const answer = (ms) => (ms === null || ms === undefined ? null : { identifier, token: tokenValue, expires: new Date(ms) })
-    let result
-    try {
-      result = call()
-    } catch (error) {
-      return Promise.reject(localError(error))
-    }
-    if (typeof result?.then === 'function') {
-      return result.then(answer, (error) => {
-        throw localError(error)
-      })
-    }
-    return Promise.resolve(answer(result))
-  }
+  // object NextAuth expects is built here, from the arguments.
+  const tokenAnswer = (identifier, token) => (ms) => (ms === null || ms === undefined ? null : { identifier, token, expires: new Date(ms) })
   const user = (value) => withDate(value, 'emailVerified')
   const nothing = () => undefined
   const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
@@ -111,15 +93,13 @@ function adapterObject(native, adapterName) {
     updateUser: (data) => call('updateUser', data, user),
     deleteUser: (id) => call('deleteUser', id, nothing),
     createVerificationToken: (data) => {
-      const identifier = data?.identifier
-      const tokenValue = data?.token
+      const { identifier, token } = data ?? {}
       const expires = epochMs(data?.expires)
-      return tokenCall('createVerificationToken', data, () => native.createVerificationToken(identifier, tokenValue, expires), identifier, tokenValue)
+      return call('createVerificationToken', data, tokenAnswer(identifier, token), () => native.createVerificationToken(identifier, token, expires))
     },
     useVerificationToken: (params) => {
-      const identifier = params?.identifier
-      const tokenValue = params?.token
-      return tokenCall('useVerificationToken', params, () => native.useVerificationToken(identifier, tokenValue), identifier, tokenValue)
+      const { identifier, token } = params ?? {}
+      return call('useVerificationToken', params, tokenAnswer(identifier, token), () => native.useVerificationToken(identifier, token))
     },
     getUserByAccount: noAccounts,
     linkAccount: noAccounts,

@@ -21,13 +21,26 @@ function localError(error) {
   return local
 }
 
-/** Runs a native call (it may answer at once or with a Promise); a failure becomes `localError`. */
-async function nativeCall(call) {
+const rethrowLocal = (error) => {
+  throw localError(error)
+}
+
+/**
+ * Runs a native call (it may answer at once or with a Promise) and answers a Promise of
+ * `revive(value)`; a failure becomes `localError`. A value answered at once (a MemoryStore's) is
+ * one resolved Promise: no async frame, no extra turn.
+ */
+function nativeCall(call, revive = (value) => value) {
+  let result
   try {
-    return await call()
+    result = call()
   } catch (error) {
-    throw localError(error)
+    return Promise.reject(localError(error))
   }
+  if (typeof result?.then === 'function') {
+    return result.then(revive, rethrowLocal)
+  }
+  return Promise.resolve(revive(result))
 }
 
 /** An async function that always rejects with `codedError(message, code)`. */

@@ -100,6 +100,6 @@ where
   match within_runtime_if_available(|| work.as_mut().poll(&mut context)) {
     Poll::Ready(Ok(value)) => Ok(Either::A(value)),
     Poll::Ready(Err(err)) => Err(err.throw(env)),
-    Poll::Pending => crate::settle::promise(env, work).map(Either::B),
+    Poll::Pending => crate::settle::promise_pinned(env, work).map(Either::B),
   }
 }

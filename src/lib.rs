@@ -97,7 +97,7 @@ impl NativeStore {
   ) -> Answer<'env, ()> {
     let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
     let backend = self.backend.clone();
-    run(env, async move { backend.set(&key, value, ttl).await })
+    run(env, async move { backend.set(key, value, ttl).await })
   }
 
   /// Removes the value under `key`.

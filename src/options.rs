@@ -234,7 +234,7 @@ pub fn redis_options(argument: Option<Unknown>) -> Result<RedisOptions> {
       }
     }
     (Some(url), None, None) => Topology::Single(url),
-    (None, None, None) if server.any_given => Topology::Single(server.url(&reader, None)?),
+    (None, None, None) if server.any_given() => Topology::Single(server.url(&reader, None)?),
     (None, None, None) => Topology::Single(from_env()),
   };
   if let Some(prefix) = reader.get::<String>("keyPrefix", ValueType::String, "a string")? {
@@ -261,8 +261,6 @@ struct ServerParts {
   password: Option<String>,
   db: Option<u32>,
   tls: bool,
-  /// Any of the six was given.
-  any_given: bool,
 }
 
 impl ServerParts {
@@ -273,12 +271,6 @@ impl ServerParts {
     let password = reader.get::<String>("password", ValueType::String, "a string")?;
     let db = reader.whole_number("db", 0, 1_000_000)?;
     let tls = reader.tls("tls")?;
-    let any_given = host.is_some()
-      || port.is_some()
-      || username.is_some()
-      || password.is_some()
-      || db.is_some()
-      || tls;
     Ok(Self {
       host,
       port,
@@ -286,8 +278,17 @@ impl ServerParts {
       password,
       db,
       tls,
-      any_given,
     })
+  }
+
+  /// Whether any of the six was given.
+  fn any_given(&self) -> bool {
+    self.host.is_some()
+      || self.port.is_some()
+      || self.username.is_some()
+      || self.password.is_some()
+      || self.db.is_some()
+      || self.tls
   }
 
   /// How to reach the Sentinels themselves, as ioredis names it: `sentinelUsername`,
@@ -297,7 +298,6 @@ impl ServerParts {
     let password = reader.get::<String>("sentinelPassword", ValueType::String, "a string")?;
     let tls = reader.tls("sentinelTLS")?;
     Ok(Self {
-      any_given: false,
       host: None,
       port: None,
       username,

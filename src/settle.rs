@@ -12,6 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::ptr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -111,6 +112,20 @@ where
   T: ToNapiValue + Send + 'static,
   F: Future<Output = Result<T>> + Send + 'static,
 {
+  // Boxed once: the adapter futures are several KB (they hold every store's state), and moving
+  // them by value showed up as memmove in profiles.
+  promise_pinned(env, Box::pin(work))
+}
+
+/// `promise` for work already boxed (`run` boxes it to poll it once on the JS thread first).
+pub fn promise_pinned<'env, T, F>(
+  env: &'env Env,
+  work: Pin<Box<F>>,
+) -> napi::Result<PromiseRaw<'env, T>>
+where
+  T: ToNapiValue + Send + 'static,
+  F: Future<Output = Result<T>> + Send + 'static,
+{
   let local = local(env)?;
   let mut deferred = ptr::null_mut();
   let mut promise = ptr::null_mut();
@@ -119,9 +134,7 @@ where
   local.pending.set(local.pending.get() + 1);
   let channel = local.channel.clone();
   let deferred = Deferred(deferred);
-  // Boxed once here: the adapter futures are several KB (they hold every store's state), and
-  // moving them by value showed up as memmove in profiles.
-  let work = Box::pin(AssertUnwindSafe(work).catch_unwind());
+  let work = AssertUnwindSafe(work).catch_unwind();
   napi::bindgen_prelude::spawn(async move {
     let outcome = work.await.unwrap_or_else(|_| Err(internal_error()));
     let settle: Settle = Box::new(move |env| match outcome {

@@ -52,11 +52,7 @@ impl Store {
   /// Stores `value` under `key` for `ttl`.
   pub async fn put(&self, key: String, value: Value, ttl: Duration) -> Result<()> {
     match self {
-      Store::Native(Backend::Memory(map)) => {
-        map.set(key, value, Some(ttl));
-        Ok(())
-      }
-      Store::Native(Backend::Redis(redis)) => Box::pin(redis.set(&key, &value, Some(ttl))).await,
+      Store::Native(backend) => backend.set(key, value, Some(ttl)).await,
       Store::Js(store) => Box::pin(store.set(key, value, ttl)).await,
     }
   }
@@ -89,17 +85,17 @@ impl Backend {
   pub async fn get(&self, key: &str) -> Result<Option<Value>> {
     match self {
       Backend::Memory(map) => Ok(map.get(key)),
-      Backend::Redis(redis) => redis.get(key).await,
+      Backend::Redis(redis) => Box::pin(redis.get(key)).await,
     }
   }
 
-  pub async fn set(&self, key: &str, value: Value, ttl: Option<Duration>) -> Result<()> {
+  pub async fn set(&self, key: String, value: Value, ttl: Option<Duration>) -> Result<()> {
     match self {
       Backend::Memory(map) => {
-        map.set(key.to_owned(), value, ttl);
+        map.set(key, value, ttl);
         Ok(())
       }
-      Backend::Redis(redis) => redis.set(key, &value, ttl).await,
+      Backend::Redis(redis) => Box::pin(redis.set(&key, &value, ttl)).await,
     }
   }
 
@@ -109,7 +105,7 @@ impl Backend {
         map.del(key);
         Ok(())
       }
-      Backend::Redis(redis) => redis.del(key).await,
+      Backend::Redis(redis) => Box::pin(redis.del(key)).await,
     }
   }
 
@@ -117,7 +113,7 @@ impl Backend {
   pub async fn take(&self, key: &str) -> Result<Option<Value>> {
     match self {
       Backend::Memory(map) => Ok(map.take(key)),
-      Backend::Redis(redis) => redis.take(key).await,
+      Backend::Redis(redis) => Box::pin(redis.take(key)).await,
     }
   }
 

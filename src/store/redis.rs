@@ -4,7 +4,7 @@
 //! address but never its password.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::Duration;
 
 use deadpool_redis::{cluster, sentinel, PoolConfig, Runtime, Timeouts};
@@ -333,7 +333,7 @@ impl Redis {
       command
     };
     let by_hash = script("EVALSHA", &CONSUME_SCRIPT_SHA);
-    let in_full = script("EVAL", CONSUME_SCRIPT);
+    let in_full = || script("EVAL", CONSUME_SCRIPT);
     let command = Command {
       name: "EVALSHA",
       cmd: &by_hash,
@@ -376,6 +376,8 @@ impl Redis {
       replay,
       unless_cached,
     } = command;
+    // The full script, built only if a server answers `NOSCRIPT`.
+    let full = OnceLock::new();
     let deadline = Instant::now() + self.command_timeout;
     let mut pause = FIRST_RETRY_PAUSE;
     loop {
@@ -387,8 +389,8 @@ impl Redis {
         Ok(Ok(value)) => return Ok(value),
         Ok(Err(Failure::Command(err))) if err.kind() == ServerErrorKind::NoScript.into() => {
           match unless_cached {
-            Some(full) if !std::ptr::eq(full, current) => {
-              current = full;
+            Some(build) if full.get().is_none() => {
+              current = full.get_or_init(build);
               continue;
             }
             _ => Failure::Command(err),
@@ -516,8 +518,8 @@ struct Command<'a> {
   name: &'static str,
   cmd: &'a Cmd,
   replay: Replay,
-  /// For `EVALSHA`: the same call as `EVAL`, sent when the server answers `NOSCRIPT`.
-  unless_cached: Option<&'a Cmd>,
+  /// For `EVALSHA`: builds the same call as `EVAL`, sent when the server answers `NOSCRIPT`.
+  unless_cached: Option<&'a (dyn Fn() -> Cmd + Sync)>,
 }
 
 impl<'a> Command<'a> {
