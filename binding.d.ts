@@ -25,10 +25,13 @@ export declare class NativeAdapter {
   createUser(user: Record<string, any>): Promise<Record<string, any>>
   updateUser(user: Record<string, any>): Promise<Record<string, any>>
   deleteUser(id: string): Spawned<undefined>
-  /** `expires` is epoch ms (the glue turns NextAuth's `Date` into it); answers it once stored. */
-  createVerificationToken(identifier: string, token: string, expires: number | null): Answer<number>
-  /** Answers the code's `expires` (epoch ms) when it is accepted, else `null`. */
-  useVerificationToken(identifier: string, token: string): Answer<number | undefined | null>
+  /**
+   * `createVerificationToken(identifier, token, expires ms)` answering `expires` once stored,
+   * and `useVerificationToken(identifier, token)` answering the code's `expires` when accepted
+   * (else `null`): plain functions bound to this adapter (see token_functions.rs). Either answers
+   * at once when the work finished without waiting, else with a Promise.
+   */
+  tokenFunctions(): { createVerificationToken(identifier: string, token: string, expires: number | null): Answer<number>; useVerificationToken(identifier: string, token: string): Answer<number | null> }
 }
 
 /**

@@ -224,3 +224,58 @@ test('a subclass of MemoryStore that overrides a method is called through JS', a
   t.is(store.sets, 1)
   t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'c0unt1' }), { token: 'c0unt1' })
 })
+
+test('identifiers and codes cross to the native side whole, whatever their length or script', async (t) => {
+  // The token functions read short strings into a 256-byte buffer and longer ones from the heap:
+  // a string cut at the buffer's edge would let its prefix share the code.
+  const jsStore = new (class extends Store {
+    map = new Map()
+    async get(key) {
+      return this.map.get(key) ?? null
+    }
+    async set(key, value) {
+      this.map.set(key, value)
+    }
+    async del(key) {
+      this.map.delete(key)
+    }
+  })()
+  const identifiers = []
+  for (const unit of ['a', 'ü', '日', '😀']) {
+    for (const bytes of [250, 251, 252, 253, 254, 255, 256, 257, 300, 10_000]) {
+      const units = Math.ceil(bytes / Buffer.byteLength(unit))
+      identifiers.push(`${'x'.repeat(bytes % Buffer.byteLength(unit))}${unit.repeat(units)}@example.com`)
+    }
+  }
+  for (const store of [new MemoryStore({ name: 'whole-strings' }), jsStore]) {
+    const adapter = adapterWith(store)
+    for (const identifier of identifiers) {
+      const token = `${identifier.slice(0, 3)}-code`
+      await adapter.createVerificationToken({ identifier, token, expires: inAMinute() })
+      const shorter = identifier.slice(0, -1)
+      t.is(await adapter.useVerificationToken({ identifier: shorter, token }), null, `prefix of ${identifier.length} chars`)
+      const used = await adapter.useVerificationToken({ identifier, token })
+      t.is(used?.identifier, identifier)
+      t.is(used?.token, token)
+    }
+  }
+  const stored = [...jsStore.map.values()].filter((value) => typeof value?.identifier === 'string')
+  t.is(stored.length, 0, 'every code was used')
+  const adapter = adapterWith(new MemoryStore())
+  for (const [identifier, token] of [
+    [42, 'abcdef'],
+    ['a@b.c', 42],
+    [{}, 'abcdef'],
+    ['', 'abcdef'],
+    ['a@b.c', ''],
+  ]) {
+    for (const call of [
+      () => adapter.createVerificationToken({ identifier, token, expires: inAMinute() }),
+      () => adapter.useVerificationToken({ identifier, token }),
+    ]) {
+      const error = await t.throwsAsync(call())
+      t.is(error.code, 'INVALID_ARGUMENT')
+      t.regex(error.message, /`(identifier|token)` must be a non-empty string/)
+    }
+  }
+})

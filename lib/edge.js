@@ -33,12 +33,14 @@ function storeStandIn(name) {
   }
 }
 
-const ADAPTER_METHODS = ['getUser', 'getUserByEmail', 'createUser', 'updateUser', 'deleteUser', 'createVerificationToken', 'useVerificationToken']
+const ADAPTER_METHODS = ['getUser', 'getUserByEmail', 'createUser', 'updateUser', 'deleteUser']
+const TOKEN_FUNCTIONS = ['createVerificationToken', 'useVerificationToken']
 
 /** A native adapter's shape, every method rejecting. */
 function adapterStandIn(kind) {
   const name = kind === 'contact' ? 'ChatBotKitContactAdapter' : 'ChatBotKitPartnerAdapter'
-  return Object.fromEntries(ADAPTER_METHODS.map((method) => [method, rejecting(`${name}.${method}`)]))
+  const rejectingEach = (methods) => Object.fromEntries(methods.map((method) => [method, rejecting(`${name}.${method}`)]))
+  return { ...rejectingEach(ADAPTER_METHODS), tokenFunctions: () => rejectingEach(TOKEN_FUNCTIONS) }
 }
 
 /** The native binding's shape (binding.d.ts) for runtimes that cannot load it. */

@@ -2,12 +2,15 @@
 //! a JS `Error` (with `code`) in one place.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use napi::bindgen_prelude::{
   within_runtime_if_available, Either, JsObjectValue, JsValue, PromiseRaw, ToNapiValue,
 };
 use napi::{sys, Env, JsError, Status};
+
+use crate::store::Work;
 
 /// Stable error codes, as JS sees them in `err.code`. API errors carry the API's own code instead.
 pub mod code {
@@ -87,15 +90,38 @@ impl Error {
   }
 }
 
+/// What a native method returns: the value itself when the work finished without waiting, else
+/// a Promise of it (the JS glue awaits either).
+pub type Answer<'env, T> = napi::Result<Either<T, PromiseRaw<'env, T>>>;
+
 /// Runs `work` for a JS call. Work that finishes without waiting (a MemoryStore's) returns its
 /// value at once, with no hop to another thread; the rest goes on on the Tokio runtime and JS gets
 /// a Promise. Either way an error carries our stable `code` (thrown at once, or as a rejection).
-pub fn run<'env, T, F>(env: &'env Env, work: F) -> napi::Result<Either<T, PromiseRaw<'env, T>>>
+pub fn run<'env, T, F>(env: &'env Env, work: F) -> Answer<'env, T>
 where
   T: ToNapiValue + Send + 'static,
   F: Future<Output = Result<T>> + Send + 'static,
 {
-  let mut work = Box::pin(work);
+  run_pinned(env, Box::pin(work))
+}
+
+/// `run` for store work that says itself whether it is done.
+pub fn answer<T>(env: &Env, work: Work<T>) -> Answer<'_, T>
+where
+  T: ToNapiValue + Send + 'static,
+{
+  match work {
+    Work::Ready(Ok(value)) => Ok(Either::A(value)),
+    Work::Ready(Err(err)) => Err(err.throw(env)),
+    Work::Waiting(work) => run_pinned(env, work),
+  }
+}
+
+fn run_pinned<'env, T, F>(env: &'env Env, mut work: Pin<Box<F>>) -> Answer<'env, T>
+where
+  T: ToNapiValue + Send + 'static,
+  F: Future<Output = Result<T>> + Send + 'static + ?Sized,
+{
   let mut context = Context::from_waker(Waker::noop());
   match within_runtime_if_available(|| work.as_mut().poll(&mut context)) {
     Poll::Ready(Ok(value)) => Ok(Either::A(value)),

@@ -8,28 +8,26 @@ mod error;
 mod options;
 mod settle;
 mod store;
+mod token_functions;
 mod tokens;
 mod user;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, FromNapiValue, Object, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Object, PromiseRaw, Unknown};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::adapter::Adapter;
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
-use crate::error::{run, Error};
+use crate::error::{run, Answer, Error};
 use crate::options::{redis_options, AdapterOptions};
 use crate::settle::promise;
 use crate::store::{Backend, JsStore, JsStoreFunctions, MemoryMap, Redis, SetOptions, Store};
 use crate::tokens::Tokens;
 
-/// What a native method returns: the value itself when the work finished without waiting, else
-/// a Promise of it (the JS glue awaits either).
-type Answer<'env, T> = napi::Result<Either<T, PromiseRaw<'env, T>>>;
 /// What the API-calling methods return: always a Promise. Their first step already waits on the
 /// network, so polling it on the JS thread first would only take that thread's time.
 type Spawned<'env, T> = napi::Result<PromiseRaw<'env, T>>;
@@ -244,56 +242,16 @@ impl NativeAdapter {
     promise(env, async move { adapter.delete_user(id).await })
   }
 
-  /// `expires` is epoch ms (the glue turns NextAuth's `Date` into it); answers it once stored.
+  /// `createVerificationToken(identifier, token, expires ms)` answering `expires` once stored,
+  /// and `useVerificationToken(identifier, token)` answering the code's `expires` when accepted
+  /// (else `null`): plain functions bound to this adapter (see token_functions.rs). Either answers
+  /// at once when the work finished without waiting, else with a Promise.
   #[napi(
     catch_unwind,
-    ts_args_type = "identifier: string, token: string, expires: number | null"
+    ts_return_type = "{ createVerificationToken(identifier: string, token: string, expires: number | null): Answer<number>; useVerificationToken(identifier: string, token: string): Answer<number | null> }"
   )]
-  pub fn create_verification_token<'env>(
-    &self,
-    env: &'env Env,
-    identifier: Unknown,
-    token: Unknown,
-    expires: Unknown,
-  ) -> Answer<'env, f64> {
-    let args = text(identifier, "identifier").and_then(|identifier| {
-      let expires = match expires.get_type() {
-        Ok(napi::ValueType::Number) => f64::from_unknown(expires).ok(),
-        _ => None,
-      };
-      Ok((identifier, text(token, "token")?, expires))
-    });
-    let (identifier, token, expires) = args.map_err(|err| err.throw(env))?;
-    let adapter = self.inner.clone();
-    run(env, async move {
-      adapter.tokens.create(identifier, token, expires).await
-    })
-  }
-
-  /// Answers the code's `expires` (epoch ms) when it is accepted, else `null`.
-  #[napi(catch_unwind, ts_args_type = "identifier: string, token: string")]
-  pub fn use_verification_token<'env>(
-    &self,
-    env: &'env Env,
-    identifier: Unknown,
-    token: Unknown,
-  ) -> Answer<'env, Option<f64>> {
-    let args =
-      text(identifier, "identifier").and_then(|identifier| Ok((identifier, text(token, "token")?)));
-    let (identifier, token) = args.map_err(|err| err.throw(env))?;
-    let adapter = self.inner.clone();
-    run(env, async move {
-      adapter.tokens.consume(identifier, token).await
-    })
-  }
-}
-
-/// A string argument: a JS string crosses as one copy; anything else is a clear error.
-fn text(value: Unknown, name: &str) -> Result<String, Error> {
-  let wrong = || tokens::not_a_string(name);
-  match value.get_type() {
-    Ok(napi::ValueType::String) => String::from_unknown(value).map_err(|_| wrong()),
-    _ => Err(wrong()),
+  pub fn token_functions(&self, env: &Env) -> napi::Result<Object<'static>> {
+    token_functions::functions(env, &self.inner)
   }
 }
 

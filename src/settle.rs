@@ -124,7 +124,7 @@ pub fn promise_pinned<'env, T, F>(
 ) -> napi::Result<PromiseRaw<'env, T>>
 where
   T: ToNapiValue + Send + 'static,
-  F: Future<Output = Result<T>> + Send + 'static,
+  F: Future<Output = Result<T>> + Send + 'static + ?Sized,
 {
   let local = local(env)?;
   let mut deferred = ptr::null_mut();

@@ -3,13 +3,16 @@
 //! once expired whatever the store does with its time-to-live, and stops working for an
 //! identifier after too many wrong codes.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::{json, Value};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::store::{AttemptLimit, Consumed, Store};
+use crate::store::{AttemptLimit, Consumed, Store, Work};
 
 /// Prefix of the store keys that hold codes.
 pub const KEY_PREFIX: &str = "verificationToken:";
@@ -27,60 +30,92 @@ pub struct Tokens {
   limit: AttemptLimit,
 }
 
+/// What the store holds for a code: who it was issued for and until when (epoch ms) — never the
+/// code itself. Stored as JSON, `{"identifier":"…","expires":…}`.
+#[derive(Serialize, Deserialize)]
+pub struct Record<'a> {
+  #[serde(borrow)]
+  pub identifier: Cow<'a, str>,
+  #[serde(deserialize_with = "number_or_text")]
+  pub expires: f64,
+}
+
+impl Record<'_> {
+  /// As JSON text, how the native stores keep it.
+  pub fn json(&self) -> String {
+    // A struct of a string and a finite number always serialises.
+    serde_json::to_string(self).unwrap_or_default()
+  }
+
+  /// As a JSON object, how a JS store gets it.
+  pub fn value(&self) -> Value {
+    serde_json::to_value(self).unwrap_or(Value::Null)
+  }
+}
+
 impl Tokens {
   pub fn new(store: Store, limit: AttemptLimit) -> Self {
     Self { store, limit }
   }
 
   /// Stores the code until `expires` (epoch ms), under a key derived from identifier and code, as
-  /// `{ identifier, expires }` (never the code itself). Answers `expires`: the JS glue builds
-  /// NextAuth's token object from the arguments it already holds.
-  pub async fn create(
-    &self,
-    identifier: String,
-    token: String,
-    expires: Option<f64>,
-  ) -> Result<f64> {
-    let identifier = non_empty(identifier, "identifier")?;
-    let token = non_empty(token, "token")?;
+  /// a `Record`. Answers `expires`: the JS glue builds NextAuth's token object from the arguments
+  /// it already holds. A MemoryStore's work is done when this returns.
+  pub fn create(&self, identifier: &str, token: &str, expires: Option<f64>) -> Work<f64> {
+    let (identifier, token) = match non_empty(identifier, token) {
+      Ok(args) => args,
+      Err(err) => return Work::Ready(Err(err)),
+    };
     let expires = match expires {
       Some(ms) if ms.is_finite() => ms,
-      _ => return Err(Error::invalid_argument("`expires` must be a valid Date")),
+      _ => {
+        return Work::Ready(Err(Error::invalid_argument(
+          "`expires` must be a valid Date",
+        )))
+      }
     };
     let ttl = expires - now_ms();
-    if ttl >= 1.0 {
-      let record = json!({ "identifier": identifier, "expires": expires });
-      let ttl = Duration::from_millis(ttl as u64);
-      self
-        .store
-        .put(
-          code_key(&attempts_key(&identifier), &identifier, &token),
-          record,
-          ttl,
-        )
-        .await?;
+    if ttl < 1.0 {
+      // Already expired: nothing to keep.
+      return Work::Ready(Ok(expires));
     }
-    Ok(expires)
+    let key = code_key(&attempts_key(identifier), identifier, token);
+    let record = Record {
+      identifier: Cow::Borrowed(identifier),
+      expires,
+    };
+    let ttl = Duration::from_millis(ttl as u64);
+    self.store.put(key, &record, ttl).map(move |()| expires)
   }
 
   /// Consumes the code: its `expires` when it was issued for this identifier, has not expired or
   /// been used, and the identifier has not run out of attempts; else `None`.
-  pub async fn consume(&self, identifier: String, token: String) -> Result<Option<f64>> {
-    let identifier = non_empty(identifier, "identifier")?;
-    let token = non_empty(token, "token")?;
-    let attempts = attempts_key(&identifier);
-    let code = code_key(&attempts, &identifier, &token);
-    let Consumed::Found(record) = self.store.consume(code, attempts, self.limit).await? else {
-      return Ok(None);
+  pub fn consume(&self, identifier: &str, token: &str) -> Work<Option<f64>> {
+    let (identifier, token) = match non_empty(identifier, token) {
+      Ok(args) => args,
+      Err(err) => return Work::Ready(Err(err)),
     };
-    let Some(expires) = stored_expiry(&record, &identifier) else {
-      return Ok(None);
-    };
-    if expires <= now_ms() {
-      return Ok(None);
+    let attempts = attempts_key(identifier);
+    let code = code_key(&attempts, identifier, token);
+    match self.store.consume(code, attempts, self.limit) {
+      Work::Ready(consumed) => {
+        Work::Ready(consumed.map(|consumed| accepted(&consumed, identifier)))
+      }
+      waiting => {
+        let identifier = identifier.to_owned();
+        waiting.map(move |consumed| accepted(&consumed, &identifier))
+      }
     }
-    Ok(Some(expires))
   }
+}
+
+/// The code's `expires` if what the store gave back is a live record of ours for `identifier`.
+fn accepted(consumed: &Consumed, identifier: &str) -> Option<f64> {
+  let Consumed::Found(stored) = consumed else {
+    return None;
+  };
+  let record = stored.record()?;
+  (record.identifier == identifier && record.expires > now_ms()).then_some(record.expires)
 }
 
 /// The store key of a code: `verificationToken:{<identifier hash>}:<identifier+code hash>`. The
@@ -124,40 +159,49 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// The expiry of a stored record, if it is one of ours for this identifier. Stores that serialise
-/// values may hand the record back as a JSON string, or the number as a string.
-fn stored_expiry(record: &Value, identifier: &str) -> Option<f64> {
-  let parsed;
-  let record = match record {
-    Value::String(text) => {
-      parsed = serde_json::from_str::<Value>(text).ok()?;
-      &parsed
-    }
-    other => other,
-  };
-  if record.get("identifier")?.as_str()? != identifier {
-    return None;
-  }
-  match record.get("expires")? {
-    Value::Number(ms) => ms.as_f64(),
-    Value::String(ms) => ms.parse().ok(),
-    _ => None,
-  }
-}
-
 /// The wall clock in epoch ms, as NextAuth's `expires` counts time.
 pub fn now_ms() -> f64 {
   SystemTime::now()
     .duration_since(UNIX_EPOCH)
-    .map(|elapsed| elapsed.as_millis() as f64)
+    .map(|elapsed| elapsed.as_millis() as u64 as f64)
     .unwrap_or(0.0)
 }
 
-fn non_empty(value: String, name: &str) -> Result<String> {
-  if value.is_empty() {
-    return Err(not_a_string(name));
+/// Both arguments, or the error naming the first that is empty.
+fn non_empty<'a>(identifier: &'a str, token: &'a str) -> Result<(&'a str, &'a str)> {
+  if identifier.is_empty() {
+    return Err(not_a_string("identifier"));
   }
-  Ok(value)
+  if token.is_empty() {
+    return Err(not_a_string("token"));
+  }
+  Ok((identifier, token))
+}
+
+/// `expires` as stored: a number, or (from stores that turn numbers into text) a numeric string.
+fn number_or_text<'de, D: Deserializer<'de>>(
+  deserializer: D,
+) -> std::result::Result<f64, D::Error> {
+  struct Ms;
+  impl Visitor<'_> for Ms {
+    type Value = f64;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+      f.write_str("epoch ms, as a number or a numeric string")
+    }
+    fn visit_f64<E: de::Error>(self, ms: f64) -> std::result::Result<f64, E> {
+      Ok(ms)
+    }
+    fn visit_u64<E: de::Error>(self, ms: u64) -> std::result::Result<f64, E> {
+      Ok(ms as f64)
+    }
+    fn visit_i64<E: de::Error>(self, ms: i64) -> std::result::Result<f64, E> {
+      Ok(ms as f64)
+    }
+    fn visit_str<E: de::Error>(self, ms: &str) -> std::result::Result<f64, E> {
+      ms.parse().map_err(E::custom)
+    }
+  }
+  deserializer.deserialize_any(Ms)
 }
 
 /// The error for an `identifier` or `token` that is missing, empty or not a string.

@@ -11,7 +11,7 @@ use napi::Status;
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::{AttemptLimit, Consumed};
+use super::{AttemptLimit, Consumed, Stored};
 use crate::error::{code, Error, Result};
 use crate::tokens::now_ms;
 
@@ -146,7 +146,7 @@ impl JsStore {
         if counter.count > 0 {
           self.del(attempts).await?;
         }
-        Ok(Consumed::Found(value))
+        Ok(Consumed::Found(Stored::Value(value)))
       }
       None => {
         let (next, ttl) = counter.missed(limit.window);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{AttemptLimit, Consumed};
+use super::{AttemptLimit, Consumed, Stored};
 
 /// Writes between two sweeps of expired entries, at the least (a sweep also waits for the map to
 /// have grown by half, so its cost stays constant per write).
@@ -27,7 +27,9 @@ pub struct MemoryMap {
 
 #[derive(Default)]
 struct State {
-  entries: HashMap<Box<str>, Entry>,
+  /// Hashed with foldhash, seeded at random per process (as hashbrown does by default): SipHash
+  /// was a twentieth of a token pair's cost. Token keys are SHA-256 hex, which no caller chooses.
+  entries: HashMap<Box<str>, Entry, foldhash::fast::RandomState>,
   writes_since_sweep: usize,
 }
 
@@ -80,11 +82,11 @@ impl MemoryMap {
     }
   }
 
-  /// Stores `value`; with a `ttl` it is gone once that much time has passed.
-  pub fn set(&self, key: String, value: Value, ttl: Option<Duration>) {
+  /// Stores a value given as JSON text; with a `ttl` it is gone once that much time has passed.
+  pub fn set_text(&self, key: String, json: String, ttl: Option<Duration>) {
     let now = Instant::now();
     let expires_at = ttl.and_then(|ttl| now.checked_add(ttl));
-    let json = value.to_string().into_boxed_str();
+    let json = json.into_boxed_str();
     let mut state = self.state();
     state
       .entries
@@ -125,7 +127,7 @@ impl MemoryMap {
     match state.entries.remove(key).filter(|entry| entry.is_live(now)) {
       Some(entry) => {
         state.entries.remove(attempts);
-        Consumed::Found(entry.value())
+        Consumed::Found(Stored::Text(entry.json))
       }
       None => {
         let expires_at = window_ends.or_else(|| now.checked_add(limit.window));

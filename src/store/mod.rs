@@ -1,13 +1,16 @@
 //! Where verification tokens live: the native memory map, Redis, or a store object written in JS.
-//! The token rules (`tokens.rs`) see only `put` and `take`.
+//! The token rules (`tokens.rs`) see only `put` and `consume`.
 
 mod js;
 mod memory;
 mod redis;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
@@ -18,6 +21,7 @@ pub use redis::{
 };
 
 use crate::error::Result;
+use crate::tokens::Record;
 
 /// How many wrong codes an identifier may try, and for how long they count.
 #[derive(Clone, Copy)]
@@ -27,14 +31,52 @@ pub struct AttemptLimit {
 }
 
 /// What consuming a code found.
-#[derive(Debug, PartialEq)]
 pub enum Consumed {
-  /// The value, now deleted.
-  Found(Value),
+  /// The record, now deleted.
+  Found(Stored),
   /// Nothing under the key (unknown, used or expired code); counted as a wrong attempt.
   Missing,
   /// Too many wrong attempts for this identifier lately: refused without looking.
   Locked,
+}
+
+/// A consumed code's record as its store gave it back: JSON text (memory, Redis), or whatever a
+/// JS store's `get` answered (an object, or JSON text from stores that serialise values).
+pub enum Stored {
+  Text(Box<str>),
+  Value(Value),
+}
+
+impl Stored {
+  /// The record, if it is one of ours.
+  pub fn record(&self) -> Option<Record<'_>> {
+    match self {
+      Stored::Text(text) => serde_json::from_str(text).ok(),
+      Stored::Value(Value::String(text)) => serde_json::from_str(text).ok(),
+      Stored::Value(value) => Record::deserialize(value).ok(),
+    }
+  }
+}
+
+/// Store work that finished when it was asked for (a MemoryStore's), or that goes on on the
+/// runtime (Redis, a JS store): boxed where it starts, so the memory path allocates none of it.
+pub enum Work<T> {
+  Ready(Result<T>),
+  Waiting(Pin<Box<dyn Future<Output = Result<T>> + Send>>),
+}
+
+impl<T: Send + 'static> Work<T> {
+  fn later(work: impl Future<Output = Result<T>> + Send + 'static) -> Self {
+    Work::Waiting(Box::pin(work))
+  }
+
+  /// The same work, its value passed through `then`.
+  pub fn map<U>(self, then: impl FnOnce(T) -> U + Send + 'static) -> Work<U> {
+    match self {
+      Work::Ready(result) => Work::Ready(result.map(then)),
+      Work::Waiting(work) => Work::Waiting(Box::pin(async move { work.await.map(then) })),
+    }
+  }
 }
 
 /// Where an adapter's tokens live.
@@ -46,30 +88,39 @@ pub enum Store {
   Js(Arc<JsStore>),
 }
 
-// The work that waits (Redis, a JS store) is boxed where it starts, so a future over a
-// `MemoryStore` stays a few bytes: it is polled once on the JS thread and never moved in full.
 impl Store {
-  /// Stores `value` under `key` for `ttl`.
-  pub async fn put(&self, key: String, value: Value, ttl: Duration) -> Result<()> {
+  /// Stores `record` under `key` for `ttl`: as JSON text natively, as an object in a JS store.
+  pub fn put(&self, key: String, record: &Record<'_>, ttl: Duration) -> Work<()> {
     match self {
-      Store::Native(backend) => backend.set(key, value, Some(ttl)).await,
-      Store::Js(store) => Box::pin(store.set(key, value, ttl)).await,
+      Store::Native(Backend::Memory(map)) => {
+        map.set_text(key, record.json(), Some(ttl));
+        Work::Ready(Ok(()))
+      }
+      Store::Native(Backend::Redis(redis)) => {
+        let (redis, json) = (redis.clone(), record.json());
+        Work::later(async move { redis.set_text(&key, json, Some(ttl)).await })
+      }
+      Store::Js(store) => {
+        let (store, value) = (store.clone(), record.value());
+        Work::later(async move { store.set(key, value, ttl).await })
+      }
     }
   }
 
-  /// Reads and removes the value under `key` — unless the identifier's `attempts` counter has
+  /// Reads and removes the record under `key` — unless the identifier's `attempts` counter has
   /// reached `limit.max`. A miss counts one more attempt (the counter lives for `limit.window`);
   /// a hit clears the counter. One atomic step in memory and in Redis.
-  pub async fn consume(
-    &self,
-    key: String,
-    attempts: String,
-    limit: AttemptLimit,
-  ) -> Result<Consumed> {
+  pub fn consume(&self, key: String, attempts: String, limit: AttemptLimit) -> Work<Consumed> {
     match self {
-      Store::Native(Backend::Memory(map)) => Ok(map.consume(&key, &attempts, limit)),
-      Store::Native(Backend::Redis(redis)) => Box::pin(redis.consume(&key, &attempts, limit)).await,
-      Store::Js(store) => Box::pin(store.consume(key, attempts, limit)).await,
+      Store::Native(Backend::Memory(map)) => Work::Ready(Ok(map.consume(&key, &attempts, limit))),
+      Store::Native(Backend::Redis(redis)) => {
+        let redis = redis.clone();
+        Work::later(async move { redis.consume(&key, &attempts, limit).await })
+      }
+      Store::Js(store) => {
+        let store = store.clone();
+        Work::later(async move { store.consume(key, attempts, limit).await })
+      }
     }
   }
 }
@@ -92,10 +143,10 @@ impl Backend {
   pub async fn set(&self, key: String, value: Value, ttl: Option<Duration>) -> Result<()> {
     match self {
       Backend::Memory(map) => {
-        map.set(key, value, ttl);
+        map.set_text(key, value.to_string(), ttl);
         Ok(())
       }
-      Backend::Redis(redis) => Box::pin(redis.set(&key, &value, ttl)).await,
+      Backend::Redis(redis) => Box::pin(redis.set_text(&key, value.to_string(), ttl)).await,
     }
   }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::sync::{Mutex, MutexGuard};
 use tokio::time::Instant;
 
-use super::{AttemptLimit, Consumed};
+use super::{AttemptLimit, Consumed, Stored};
 use crate::error::{code, Error, Result};
 
 /// `Store::consume` as one atomic script: KEYS[1] the code, KEYS[2] the identifier's attempt
@@ -282,10 +282,10 @@ impl Redis {
     Ok(raw.map(parse))
   }
 
-  /// Stores `value` as JSON, for `ttl` when given.
-  pub async fn set(&self, key: &str, value: &Value, ttl: Option<Duration>) -> Result<()> {
+  /// Stores a value given as JSON text, for `ttl` when given.
+  pub async fn set_text(&self, key: &str, json: String, ttl: Option<Duration>) -> Result<()> {
     let mut command = redis::cmd("SET");
-    command.arg(self.key(key)).arg(value.to_string());
+    command.arg(self.key(key)).arg(json);
     if let Some(ttl) = ttl {
       command.arg("PX").arg(ttl.as_millis().max(1) as u64);
     }
@@ -341,9 +341,11 @@ impl Redis {
       unless_cached: Some(&in_full),
     };
     match self.run::<redis::Value>(command).await? {
-      redis::Value::BulkString(bytes) => Ok(Consumed::Found(parse(
-        String::from_utf8_lossy(&bytes).into_owned(),
-      ))),
+      redis::Value::BulkString(bytes) => {
+        let text = String::from_utf8(bytes)
+          .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+        Ok(Consumed::Found(Stored::Text(text.into_boxed_str())))
+      }
       redis::Value::Int(1) => Ok(Consumed::Locked),
       _ => Ok(Consumed::Missing),
     }
