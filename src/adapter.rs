@@ -90,7 +90,7 @@ impl Adapter {
     let ops = &self.resource.ops;
     let url = self
       .client
-      .url(&format!("{}/create", self.resource.path), &[])?;
+      .url(&format!("{}/create", self.resource.path), &[]);
     let body = (self.resource.create_body)(&email, &patch);
     let created = self
       .client
@@ -139,7 +139,7 @@ impl Adapter {
     if !body.is_empty() {
       let url = self
         .client
-        .url(&format!("{}/{segment}/update", self.resource.path), &[])?;
+        .url(&format!("{}/{segment}/update", self.resource.path), &[]);
       let op = self.resource.ops.update;
       let body = Value::Object(body);
       let answer = (self.client)
@@ -172,7 +172,7 @@ impl Adapter {
     let segment = path_segment(&id).ok_or_else(missing)?;
     let url = self
       .client
-      .url(&format!("{}/{segment}/delete", self.resource.path), &[])?;
+      .url(&format!("{}/{segment}/delete", self.resource.path), &[]);
     let op = self.resource.ops.delete;
     let body = Value::Object(Map::new());
     let answer = (self.client)
@@ -190,7 +190,7 @@ impl Adapter {
     let op = self.resource.ops.fetch;
     let url = self
       .client
-      .url(&format!("{}/{segment}/fetch", self.resource.path), &[])?;
+      .url(&format!("{}/{segment}/fetch", self.resource.path), &[]);
     match self.client.get(op, url, deadline).await? {
       Some(value) => record(op, value).map(Some),
       None => Ok(None),
@@ -208,16 +208,16 @@ impl Adapter {
     let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let url = self
       .client
-      .url(&format!("{}/list", self.resource.path), &pairs)?;
-    let Some(answer) = self.client.get(op, url, deadline).await? else {
+      .url(&format!("{}/list", self.resource.path), &pairs);
+    let Some(mut answer) = self.client.get(op, url, deadline).await? else {
       return Ok(None);
     };
-    let Some(Value::Array(items)) = answer.get("items") else {
+    let Some(Value::Array(items)) = answer.get_mut("items").map(Value::take) else {
       return Err(invalid_response(op, "no `items` list in the answer"));
     };
     let wanted = email.to_lowercase();
     for item in items {
-      let item = record(op, item.clone())?;
+      let item = record(op, item)?;
       let carried = (self.resource.record_email)(&item).map(str::to_lowercase);
       if carried.as_deref() == Some(wanted.as_str()) {
         return Ok(Some(item));

@@ -62,7 +62,11 @@ pub struct ClientOptions {
 
 pub struct Client {
   http: reqwest::Client,
+  /// `baseUrl` as given, without a trailing `/` (error messages name it).
   base: String,
+  /// `base` parsed once: a request URL is built from a copy of it, with no host parsing per call
+  /// (parsing the whole URL was about a twelfth of a call's CPU in profiles).
+  base_url: Url,
   /// The `Authorization` header, or why there is none (the `secret` option is missing).
   auth: std::result::Result<HeaderValue, Error>,
   timeout: Duration,
@@ -97,14 +101,14 @@ impl Client {
       .base_url
       .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
     let base = base.trim_end_matches('/').to_owned();
-    match Url::parse(&base) {
-      Ok(url) if matches!(url.scheme(), "http" | "https") && url.query().is_none() => {}
+    let base_url = match Url::parse(&base) {
+      Ok(url) if matches!(url.scheme(), "http" | "https") && url.query().is_none() => url,
       _ => {
         return Err(Error::invalid_argument(
           "option `baseUrl` must be an http(s) URL such as https://api.chatbotkit.com",
         ))
       }
-    }
+    };
     let auth = match options.secret {
       Ok(secret) => {
         let mut auth = HeaderValue::from_str(&format!("Bearer {secret}")).map_err(|_| {
@@ -120,6 +124,7 @@ impl Client {
     Ok(Self {
       http: pool()?,
       base,
+      base_url,
       auth,
       timeout: Duration::from_millis(u64::from(options.timeout_ms)),
       retries: options.retries,
@@ -127,13 +132,15 @@ impl Client {
   }
 
   /// `path` is relative to `/v1/`, with ids already passed through [`path_segment`].
-  pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<Url> {
-    let mut url = Url::parse(&format!("{}/v1/{path}", self.base))
-      .map_err(|_| Error::invalid_argument("cannot build the request URL"))?;
+  pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+    let mut url = self.base_url.clone();
+    let prefix = self.base_url.path().trim_end_matches('/');
+    url.set_path(&format!("{prefix}/v1/{path}"));
+    url.set_fragment(None);
     if !query.is_empty() {
       url.query_pairs_mut().extend_pairs(query);
     }
-    Ok(url)
+    url
   }
 
   /// When a call that starts now must have its answer: `timeout` from now. An adapter method that
