@@ -112,8 +112,8 @@ where
   T: ToNapiValue + Send + 'static,
   F: Future<Output = Result<T>> + Send + 'static,
 {
-  // Boxed once: the adapter futures are several KB (they hold every store's state), and moving
-  // them by value showed up as memmove in profiles.
+  // Pinned where it will stay; callers keep large work out of `work` until its first poll (see
+  // `spawn_call` in lib.rs), so this box is small.
   promise_pinned(env, Box::pin(work))
 }
 
