@@ -24,14 +24,14 @@ export declare class NativeAdapter {
   getUserByEmail(email: string): Promise<Record<string, any> | null>
   createUser(user: Record<string, any>): Promise<Record<string, any>>
   updateUser(user: Record<string, any>): Promise<Record<string, any>>
-  deleteUser(id: string): Spawned<undefined>
+  deleteUser(id: string): Promise<void>
   /**
    * `createVerificationToken(identifier, token, expires ms)` answering `expires` once stored,
    * and `useVerificationToken(identifier, token)` answering the code's `expires` when accepted
    * (else `null`): plain functions bound to this adapter (see token_functions.rs). Either answers
    * at once when the work finished without waiting, else with a Promise.
    */
-  tokenFunctions(): { createVerificationToken(identifier: string, token: string, expires: number | null): Answer<number>; useVerificationToken(identifier: string, token: string): Answer<number | null> }
+  tokenFunctions(): { createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }
 }
 
 /**
@@ -52,9 +52,9 @@ export declare class NativeStore {
   /** The value under `key`, or `null` when there is none or it has expired. */
   get(key: string): Promise<any>
   /** Stores `value` under `key`; with `{ px }` it expires after that many milliseconds. */
-  set(key: string, value: any, options?: { px?: number }): Answer<undefined>
+  set(key: string, value: any, options?: { px?: number }): void | Promise<void>
   /** Removes the value under `key`. */
-  del(key: string): Answer<undefined>
+  del(key: string): void | Promise<void>
   /** Reads and removes the value under `key` in one atomic step. */
   getdel(key: string): Promise<any>
   /** Entries held in memory (expired ones may count until they are swept); `null` for Redis. */
@@ -65,11 +65,11 @@ export declare class NativeStore {
 
 /** A JS store's methods, normalised by the JS glue to always return Promises and to need no `this`. */
 export interface JsStoreFunctions {
-  get: GetFn
-  set: SetFn
-  del: DelFn
+  get: (key: string) => Promise<unknown>
+  set: (key: string, value: unknown, options: SetOptions) => Promise<void>
+  del: (key: string) => Promise<void>
   /** Read-and-delete in one step, when the store has it (`@vercel/kv`, `@upstash/redis`). */
-  getdel?: GetFn
+  getdel?: (key: string) => Promise<unknown>
 }
 
 /** Options of a store's `set`, as `@vercel/kv` and `@upstash/redis` take them. */

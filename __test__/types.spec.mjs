@@ -16,3 +16,15 @@ test('the README configs type-check against next-auth v4', async (t) => {
   })
   t.is(result.error, null, result.output)
 })
+
+test('the generated binding.d.ts names only types it declares', async (t) => {
+  // tsc's skipLibCheck (on in the project above) would hide a Rust type alias napi wrote into it.
+  const tsc = require.resolve('typescript/bin/tsc')
+  const binding = fileURLToPath(new URL('../binding.d.ts', import.meta.url))
+  const result = await new Promise((resolve) => {
+    execFile(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--types', 'node', binding], (error, stdout, stderr) =>
+      resolve({ error, output: stdout + stderr }),
+    )
+  })
+  t.is(result.error, null, result.output)
+})

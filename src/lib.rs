@@ -85,7 +85,8 @@ impl NativeStore {
   /// Stores `value` under `key`; with `{ px }` it expires after that many milliseconds.
   #[napi(
     catch_unwind,
-    ts_args_type = "key: string, value: any, options?: { px?: number }"
+    ts_args_type = "key: string, value: any, options?: { px?: number }",
+    ts_return_type = "void | Promise<void>"
   )]
   pub fn set<'env>(
     &self,
@@ -100,7 +101,7 @@ impl NativeStore {
   }
 
   /// Removes the value under `key`.
-  #[napi(catch_unwind)]
+  #[napi(catch_unwind, ts_return_type = "void | Promise<void>")]
   pub fn del<'env>(&self, env: &'env Env, key: String) -> Answer<'env, ()> {
     let backend = self.backend.clone();
     run(env, async move { backend.del(&key).await })
@@ -239,7 +240,11 @@ impl NativeAdapter {
     spawn_call(env, move || async move { adapter.update_user(user).await })
   }
 
-  #[napi(catch_unwind, ts_args_type = "id: string")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "id: string",
+    ts_return_type = "Promise<void>"
+  )]
   pub fn delete_user<'env>(&self, env: &'env Env, id: Value) -> Spawned<'env, ()> {
     let adapter = self.inner.clone();
     spawn_call(env, move || async move { adapter.delete_user(id).await })
@@ -251,7 +256,7 @@ impl NativeAdapter {
   /// at once when the work finished without waiting, else with a Promise.
   #[napi(
     catch_unwind,
-    ts_return_type = "{ createVerificationToken(identifier: string, token: string, expires: number | null): Answer<number>; useVerificationToken(identifier: string, token: string): Answer<number | null> }"
+    ts_return_type = "{ createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }"
   )]
   pub fn token_functions(&self, env: &Env) -> napi::Result<Object<'static>> {
     token_functions::functions(env, &self.inner)

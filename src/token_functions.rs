@@ -155,8 +155,11 @@ fn bound(
 
 unsafe extern "C" fn release(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
   if !data.is_null() {
-    // SAFETY: `data` is the reference `bound` handed to N-API, given back once.
-    drop(unsafe { Arc::from_raw(data as *const Adapter) });
+    // SAFETY: `data` is the reference `bound` handed to N-API, given back once. A panic while
+    // dropping must not unwind into N-API.
+    let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+      drop(unsafe { Arc::from_raw(data as *const Adapter) })
+    }));
   }
 }
 

@@ -87,10 +87,14 @@ type DelFn = ThreadsafeFunction<String, Promise<()>, String, Status, false, true
 /// A JS store's methods, normalised by the JS glue to always return Promises and to need no `this`.
 #[napi(object, object_to_js = false)]
 pub struct JsStoreFunctions {
+  #[napi(ts_type = "(key: string) => Promise<unknown>")]
   pub get: GetFn,
+  #[napi(ts_type = "(key: string, value: unknown, options: SetOptions) => Promise<void>")]
   pub set: SetFn,
+  #[napi(ts_type = "(key: string) => Promise<void>")]
   pub del: DelFn,
   /// Read-and-delete in one step, when the store has it (`@vercel/kv`, `@upstash/redis`).
+  #[napi(ts_type = "(key: string) => Promise<unknown>")]
   pub getdel: Option<GetFn>,
 }
 
