@@ -20,10 +20,10 @@ export declare class NativeAdapter {
   static withJsStore(kind: string, options: object, store: JsStoreFunctions): NativeAdapter
   /** The options given that this adapter does not know (the glue warns about each, once). */
   get unknownOptions(): Array<string>
-  getUser(id: string): Promise<string>
-  getUserByEmail(email: string): Promise<string>
-  createUser(user: Record<string, any>): Promise<string>
-  updateUser(user: Record<string, any>): Promise<string>
+  getUser(id: string): Promise<Record<string, any> | null>
+  getUserByEmail(email: string): Promise<Record<string, any> | null>
+  createUser(user: Record<string, any>): Promise<Record<string, any>>
+  updateUser(user: Record<string, any>): Promise<Record<string, any>>
   deleteUser(id: string): Promise<void>
   /**
    * `createVerificationToken(identifier, token, expires ms)` answering `expires` once stored,

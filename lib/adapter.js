@@ -84,8 +84,7 @@ function adapterObject(native, adapterName) {
   // NextAuth expects is built here, from the arguments.
   const tokens = native.tokenFunctions()
   const tokenAnswer = (identifier, token) => (ms) => (ms === null || ms === undefined ? null : { identifier, token, expires: new Date(ms) })
-  // Users cross as JSON text (cheaper than building the object through napi).
-  const user = (json) => withDate(JSON.parse(json), 'emailVerified')
+  const user = (value) => withDate(value, 'emailVerified')
   const nothing = () => undefined
   const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
   const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
