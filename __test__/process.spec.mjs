@@ -26,15 +26,10 @@ function run(source, deadlineMs = 15_000) {
 
 test('a process that used the adapter, the API pool and a JS store exits by itself', async (t) => {
   const { code, output } = await run(`
-    import { ChatBotKitPartnerAdapter, MemoryStore, Store } from '@chatbotkit/nextauth'
+    import { ChatBotKitPartnerAdapter, MemoryStore } from '@chatbotkit/nextauth'
     import { SECRET, startFakeApi } from './__test__/fixtures/fake-api.mjs'
+    import { MapStore } from './__test__/fixtures/map-store.mjs'
     const api = await startFakeApi({ seed: { 'partner/user': [{ email: 'ann@example.com' }] } })
-    class MapStore extends Store {
-      map = new Map()
-      async get(k) { return this.map.get(k) ?? null }
-      async set(k, v) { this.map.set(k, v) }
-      async del(k) { this.map.delete(k) }
-    }
     for (const store of [new MemoryStore(), new MapStore()]) {
       const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store, baseUrl: api.url })
       await adapter.getUserByEmail('ann@example.com')

@@ -6,28 +6,15 @@ import { fileURLToPath } from 'node:url'
 
 import test from 'ava'
 
-import { ChatBotKitContactAdapter, ChatBotKitPartnerAdapter, MemoryStore, RedisStore, Store } from '@chatbotkit/nextauth'
+import { ChatBotKitContactAdapter, ChatBotKitPartnerAdapter, MemoryStore, RedisStore } from '@chatbotkit/nextauth'
 
 import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
+import { MapStore } from './fixtures/map-store.mjs'
 import { startRedis } from './fixtures/redis.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const inAMinute = () => new Date(Date.now() + 60_000)
-
-/** A plain get/set/del store, as a user might write one (no getdel, ignores px). */
-class PlainStore extends Store {
-  map = new Map()
-  async get(key) {
-    return this.map.get(key) ?? null
-  }
-  async set(key, value) {
-    this.map.set(key, value)
-  }
-  async del(key) {
-    this.map.delete(key)
-  }
-}
 
 let redis
 test.before(async () => {
@@ -39,7 +26,7 @@ test.after.always(() => redis?.stop())
 const STORES = {
   MemoryStore: () => new MemoryStore({ name: crypto.randomUUID() }),
   RedisStore: () => new RedisStore({ url: redis.url, keyPrefix: `t${Math.random()}:` }),
-  'a plain JS store': () => new PlainStore(),
+  'a plain JS store': () => new MapStore(),
 }
 const tokenAdapter = (store, options = {}) =>
   ChatBotKitPartnerAdapter({ secret: SECRET, store, baseUrl: 'http://127.0.0.1:9', ...options })
