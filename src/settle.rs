@@ -15,7 +15,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::ptr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::FutureExt;
@@ -45,6 +45,9 @@ struct Channel {
   /// Set once, right after the function is made and before anything can call it.
   tsfn: AtomicPtr<sys::napi_threadsafe_function__>,
   state: Mutex<State>,
+  /// Tokio threads inside `napi_call_threadsafe_function` right now: `finalize` waits for them,
+  /// so the function is never freed under a call (the lock is not held across the call).
+  waking: AtomicUsize,
 }
 
 #[derive(Default)]
@@ -73,24 +76,32 @@ impl Channel {
   /// From a Tokio task: queues the completion and wakes the JS thread unless a wake-up is
   /// already on its way.
   fn push(&self, completion: Completion) {
-    let mut state = self.state();
-    if state.closed {
-      // The environment is gone; so is the promise.
-      return;
-    }
-    state.queue.push(completion);
-    if !state.scheduled {
-      state.scheduled = true;
-      // Called under the lock, so `finalize` (which takes it) cannot free the function meanwhile.
-      // SAFETY: `tsfn` is alive until `finalize` marks the channel closed.
-      unsafe {
-        sys::napi_call_threadsafe_function(
-          self.tsfn(),
-          ptr::null_mut(),
-          sys::ThreadsafeFunctionCallMode::nonblocking,
-        );
+    {
+      let mut state = self.state();
+      if state.closed {
+        // The environment is gone; so is the promise.
+        return;
       }
+      state.queue.push(completion);
+      if state.scheduled {
+        return;
+      }
+      state.scheduled = true;
+      // Counted under the lock, so `finalize` (which closes the channel under it) sees this call.
+      self.waking.fetch_add(1, Ordering::Relaxed);
     }
+    // Outside the lock: the call writes to the JS thread's event loop, and a JS thread woken by it
+    // must not then block on the lock while this thread is still in the kernel (profiles showed
+    // the JS thread waiting on it in `call_js`).
+    // SAFETY: `tsfn` is alive: `finalize` waits for `waking` to drop before N-API frees it.
+    unsafe {
+      sys::napi_call_threadsafe_function(
+        self.tsfn(),
+        ptr::null_mut(),
+        sys::ThreadsafeFunctionCallMode::nonblocking,
+      );
+    }
+    self.waking.fetch_sub(1, Ordering::Release);
   }
 }
 
@@ -164,6 +175,7 @@ fn local(env: &Env) -> napi::Result<Rc<Local>> {
   let channel = Arc::new(Channel {
     tsfn: AtomicPtr::new(ptr::null_mut()),
     state: Mutex::new(State::default()),
+    waking: AtomicUsize::new(0),
   });
   let name = "@chatbotkit/nextauth";
   let mut resource_name = ptr::null_mut();
@@ -301,6 +313,12 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
   state.closed = true;
   state.queue.clear();
   drop(state);
+  // A Tokio thread that queued a completion before the channel closed may still be inside its
+  // `napi_call_threadsafe_function` (nonblocking, so it returns promptly); N-API frees the
+  // function after this callback, so wait for it. No new call starts: the channel is closed.
+  while channel.waking.load(Ordering::Acquire) != 0 {
+    std::thread::yield_now();
+  }
   // Forget this thread's channel only if it is this one (an idle channel is finalized after a new
   // one may have been made).
   let _ = LOCAL.try_with(|slot| {
