@@ -4,9 +4,9 @@
 //! The workers only wait on the network and Redis and do the little work around it; a call's
 //! JS side runs on the JS thread. With a worker per core, the workers woke each other for every
 //! call: one call at a time, ~4.9 futex calls a call, ~1.7 with one worker fewer (`strace -f -c`,
-//! two cores). On two cores one worker spent less CPU per call and answered as fast or faster, one
-//! call at a time or 64 (`bench/analysis.md`). If napi-rs ever restarts its runtime (after the
-//! last environment exits), it falls back to its own default.
+//! two cores). On two cores one worker used ~17% less CPU per call one call at a time, and with 64
+//! calls in flight stayed within noise of two workers (`bench/analysis.md`). If napi-rs ever
+//! restarts its runtime (after the last environment exits), it falls back to its own default.
 
 use tokio::runtime::{Builder, Runtime};
 
