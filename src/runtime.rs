@@ -15,5 +15,7 @@ pub fn build() -> std::io::Result<Runtime> {
   Builder::new_multi_thread()
     .worker_threads(cores.saturating_sub(1).max(1))
     .enable_all()
+    .on_thread_park(crate::settle::flush_wakes)
+    .on_thread_stop(crate::settle::flush_wakes)
     .build()
 }

@@ -17,6 +17,7 @@ use std::ptr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
@@ -73,20 +74,56 @@ impl Channel {
       .unwrap_or_else(|poisoned| poisoned.into_inner())
   }
 
-  /// From a Tokio task: queues the completion and wakes the JS thread unless a wake-up is
-  /// already on its way.
-  fn push(&self, completion: Completion) {
-    {
+  /// From a Tokio task: queues the completion and asks for a wake-up of the JS thread unless one
+  /// is already asked for. On one of the addon's workers the wake-up waits until the worker has
+  /// nothing left to run (`flush_wakes`, before it parks), so answers that arrive together reach
+  /// the JS thread in one wake-up; elsewhere it is sent at once.
+  fn push(self: &Arc<Self>, completion: Completion) {
+    let first = {
       let mut state = self.state();
       if state.closed {
         // The environment is gone; so is the promise.
         return;
       }
       state.queue.push(completion);
-      if state.scheduled {
+      !std::mem::replace(&mut state.scheduled, true)
+    };
+    // `Some(true)`: this worker holds the wake-up (or another thread does); `Some(false)`: this
+    // worker has held wake-ups long enough; `None`: not one of the runtime's workers.
+    let held = HELD
+      .try_with(|slot| {
+        let mut slot = slot.try_borrow_mut().ok()?;
+        let held = slot.as_mut()?;
+        if first {
+          held.channels.push(self.clone());
+        }
+        if held.channels.is_empty() {
+          return Some(true);
+        }
+        // A worker that stays busy still wakes the JS thread now and then.
+        held.completions += 1;
+        if held.completions == 1 {
+          held.since = Instant::now();
+        }
+        Some(held.completions < MAX_HELD && held.since.elapsed() < MAX_HOLD)
+      })
+      .ok()
+      .flatten();
+    match held {
+      Some(true) => {}
+      Some(false) => flush_wakes(),
+      None if first => self.wake(),
+      None => {}
+    }
+  }
+
+  /// Wakes the JS thread, unless the channel closed meanwhile.
+  fn wake(&self) {
+    {
+      let state = self.state();
+      if state.closed {
         return;
       }
-      state.scheduled = true;
       // Counted under the lock, so `finalize` (which closes the channel under it) sees this call.
       self.waking.fetch_add(1, Ordering::Relaxed);
     }
@@ -102,6 +139,53 @@ impl Channel {
       );
     }
     self.waking.fetch_sub(1, Ordering::Release);
+  }
+}
+
+/// A worker holds wake-ups until it parks, or for at most this many answers...
+const MAX_HELD: usize = 64;
+/// ...or this long.
+const MAX_HOLD: Duration = Duration::from_micros(500);
+
+struct HeldWakes {
+  /// Channels this worker owes a wake-up.
+  channels: Vec<Arc<Channel>>,
+  /// Answers queued since this worker began holding.
+  completions: usize,
+  since: Instant,
+}
+
+thread_local! {
+  /// On the addon's runtime workers (after their first park): the channels whose JS thread this
+  /// worker will wake before it parks again. `None` on every other thread.
+  static HELD: RefCell<Option<HeldWakes>> = const { RefCell::new(None) };
+}
+
+/// On a runtime worker about to park (the runtime's `on_thread_park`), and when it has held wake-ups
+/// long enough: wakes every JS thread it owes a wake-up. The first park also makes the worker one
+/// that holds them (only workers park through this hook; the blocking pool's threads never do).
+pub fn flush_wakes() {
+  let channels = HELD.try_with(|slot| {
+    let Ok(mut slot) = slot.try_borrow_mut() else {
+      return Vec::new();
+    };
+    match slot.as_mut() {
+      Some(held) => {
+        held.completions = 0;
+        std::mem::take(&mut held.channels)
+      }
+      None => {
+        *slot = Some(HeldWakes {
+          channels: Vec::new(),
+          completions: 0,
+          since: Instant::now(),
+        });
+        Vec::new()
+      }
+    }
+  });
+  for channel in channels.unwrap_or_default() {
+    channel.wake();
   }
 }
 
