@@ -7,6 +7,9 @@
 //! two cores). On two cores one worker used ~17% less CPU per call one call at a time, and with 64
 //! calls in flight stayed within noise of two workers (`bench/analysis.md`). If napi-rs ever
 //! restarts its runtime (after the last environment exits), it falls back to its own default.
+//!
+//! A worker about to park (or stop) sends the JS-thread wake-ups it held while busy
+//! (`settle::flush_wakes`).
 
 use tokio::runtime::{Builder, Runtime};
 
