@@ -3,13 +3,13 @@
 //! queue; the channel's threadsafe function wakes the JS thread, which settles every completion
 //! that is ready in one callback. No threadsafe function or libuv handle is made per call, and
 //! completions that land together cost one wake-up: a runtime worker holds the wake-up until it
-//! has nothing left to run (at most 64 answers or 500 µs), so the answers it reads meanwhile ride
-//! along (at 64 in flight, 0.22 JS-thread wake-ups a call instead of 0.46). The channel lives
-//! through a busy period: it is made by the first call, kept while calls follow one another (a
-//! call made in the same turn as the last one settled keeps it), and closed one event-loop turn
-//! after the last one settles. So a process with calls in flight waits for them, and an idle addon
-//! holds no handle at all (nothing keeps Node running, and Jest's `--detectOpenHandles` finds
-//! nothing open).
+//! has nothing left to run (or, while it stays busy, until its 64th answer or one that comes
+//! 500 µs after the first), so the answers it reads meanwhile ride along (at 64 in flight, 0.22
+//! JS-thread wake-ups a call instead of 0.46). The channel lives through a busy period: it is
+//! made by the first call, kept while calls follow one another (a call made in the same turn as
+//! the last one settled keeps it), and closed one event-loop turn after the last one settles. So a
+//! process with calls in flight waits for them, and an idle addon holds no handle at all (nothing
+//! keeps Node running, and Jest's `--detectOpenHandles` finds nothing open).
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
@@ -145,9 +145,10 @@ impl Channel {
   }
 }
 
-/// A worker holds wake-ups until it parks, or for at most this many answers...
+/// A worker holds wake-ups until it parks, or until this many answers...
 const MAX_HELD: usize = 64;
-/// ...or this long.
+/// ...or an answer this long after the first it held (checked as answers come: a worker with
+/// nothing to do parks, and parking sends them).
 const MAX_HOLD: Duration = Duration::from_micros(500);
 
 struct HeldWakes {
