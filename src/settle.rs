@@ -57,7 +57,8 @@ struct Channel {
 #[derive(Default)]
 struct State {
   queue: Vec<Completion>,
-  /// A wake-up is on its way to the JS thread: later completions ride along with it.
+  /// A wake-up of the JS thread is on its way, or held by a worker until it parks: later
+  /// completions ride along with it.
   scheduled: bool,
   /// The channel was released (idle), or its environment is being torn down: its threadsafe
   /// function must not be called again.
@@ -174,20 +175,13 @@ pub fn flush_wakes() {
     let Ok(mut slot) = slot.try_borrow_mut() else {
       return Vec::new();
     };
-    match slot.as_mut() {
-      Some(held) => {
-        held.completions = 0;
-        std::mem::take(&mut held.channels)
-      }
-      None => {
-        *slot = Some(HeldWakes {
-          channels: Vec::new(),
-          completions: 0,
-          since: Instant::now(),
-        });
-        Vec::new()
-      }
-    }
+    let held = slot.get_or_insert_with(|| HeldWakes {
+      channels: Vec::new(),
+      completions: 0,
+      since: Instant::now(),
+    });
+    held.completions = 0;
+    std::mem::take(&mut held.channels)
   });
   for channel in channels.unwrap_or_default() {
     channel.wake();
