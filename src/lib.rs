@@ -12,6 +12,7 @@ mod store;
 mod token_functions;
 mod tokens;
 mod user;
+mod uv;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -269,6 +270,14 @@ impl NativeAdapter {
   pub fn token_functions(&self, env: &Env) -> napi::Result<Object<'static>> {
     token_functions::functions(env, &self.inner)
   }
+}
+
+/// How this JS thread's native promises are woken: `"libuv"` (an async handle of the event loop)
+/// or `"threadsafe function"` (Node-API's, where the host exports no libuv, or
+/// `CHATBOTKIT_NEXTAUTH_NO_LIBUV=1`). For tests and bug reports.
+#[napi(ts_return_type = "'libuv' | 'threadsafe function'")]
+pub fn completion_wake(env: &Env) -> &'static str {
+  settle::wake_path(env)
 }
 
 /// Spawns an API-calling method's work. Its future is over a kilobyte (it holds the HTTP request in

@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::ptr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
@@ -27,6 +27,7 @@ use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::{sys, Env, JsError, Status};
 
 use crate::error::{code, Error, Result};
+use crate::uv::{self, AsyncHandle};
 
 /// Builds the settled value (or the rejection) on the JS thread, from a finished task's result.
 type Settle =
@@ -48,6 +49,9 @@ unsafe impl Send for Deferred {}
 struct Channel {
   /// Set once, right after the function is made and before anything can call it.
   tsfn: AtomicPtr<sys::napi_threadsafe_function__>,
+  /// The libuv async handle that wakes the JS thread, when the host exports libuv (`uv.rs`); set
+  /// once, before any task can push. Without it the threadsafe function wakes the JS thread.
+  handle: OnceLock<AsyncHandle>,
   state: Mutex<State>,
   /// Tokio threads inside `napi_call_threadsafe_function` right now: `finalize` waits for them,
   /// so the function is never freed under a call (the lock is not held across the call).
@@ -134,13 +138,19 @@ impl Channel {
     // Outside the lock: the call writes to the JS thread's event loop, and a JS thread woken by it
     // must not then block on the lock while this thread is still in the kernel (profiles showed
     // the JS thread waiting on it in `call_js`).
-    // SAFETY: `tsfn` is alive: `finalize` waits for `waking` to drop before N-API frees it.
-    unsafe {
-      sys::napi_call_threadsafe_function(
-        self.tsfn(),
-        ptr::null_mut(),
-        sys::ThreadsafeFunctionCallMode::nonblocking,
-      );
+    match (self.handle.get(), uv::get()) {
+      // SAFETY: the handle is open: it is closed only after `waking` drops to zero (`UvWaker::close`).
+      (Some(handle), Some(uv)) => unsafe {
+        (uv.async_send)(handle.ptr());
+      },
+      // SAFETY: `tsfn` is alive: `finalize` waits for `waking` to drop before N-API frees it.
+      _ => unsafe {
+        sys::napi_call_threadsafe_function(
+          self.tsfn(),
+          ptr::null_mut(),
+          sys::ThreadsafeFunctionCallMode::nonblocking,
+        );
+      },
     }
     self.waking.fetch_sub(1, Ordering::Release);
   }
@@ -192,6 +202,8 @@ pub fn flush_wakes() {
 struct Local {
   channel: Arc<Channel>,
   pending: Cell<usize>,
+  /// The channel's libuv wake-up handle, closed with the channel; null without libuv.
+  waker: *mut UvWaker,
 }
 
 thread_local! {
@@ -257,6 +269,7 @@ fn local(env: &Env) -> napi::Result<Rc<Local>> {
   }
   let channel = Arc::new(Channel {
     tsfn: AtomicPtr::new(ptr::null_mut()),
+    handle: OnceLock::new(),
     state: Mutex::new(State::default()),
     waking: AtomicUsize::new(0),
   });
@@ -298,9 +311,11 @@ fn local(env: &Env) -> napi::Result<Rc<Local>> {
     return Err(err);
   }
   channel.tsfn.store(tsfn, Ordering::Release);
+  let waker = UvWaker::open(env.raw(), &channel, resource_name);
   let local = Rc::new(Local {
     channel,
     pending: Cell::new(0),
+    waker,
   });
   LOCAL.with(|slot| *slot.borrow_mut() = Some(local.clone()));
   Ok(local)
@@ -321,11 +336,22 @@ unsafe extern "C" fn call_js(
   }
   // SAFETY: `context` is the channel the threadsafe function holds a reference to.
   let channel = unsafe { &*(context as *const Channel) };
+  // SAFETY: on the channel's JS thread, inside N-API's callback.
+  if let Some(settled) = unsafe { drain(env, channel) } {
+    settled_count(channel, settled, data == idle_check());
+  }
+}
+
+/// On the JS thread: settles every completion that is ready and says how many, or `None` when the
+/// channel is closed (a late idle check of a channel already released).
+///
+/// # Safety
+/// On the channel's JS thread with its `env`, inside a callback N-API or a callback scope runs.
+unsafe fn drain(env: sys::napi_env, channel: &Channel) -> Option<usize> {
   let ready = {
     let mut state = channel.state();
     if state.closed {
-      // A late idle check of a channel already released.
-      return;
+      return None;
     }
     state.scheduled = false;
     std::mem::take(&mut state.queue)
@@ -347,6 +373,13 @@ unsafe extern "C" fn call_js(
       sys::napi_close_handle_scope(env, scope);
     }
   }
+  Some(settled)
+}
+
+/// On the JS thread, after a drain: counts the promises settled, and when none is pending any
+/// more, looks again one turn later (`looking_again` is that look) and closes the channel if still
+/// idle then.
+fn settled_count(channel: &Channel, settled: usize, looking_again: bool) {
   let _ = LOCAL.try_with(|slot| {
     let mut slot = slot.borrow_mut();
     let Some(local) = slot.as_ref() else {
@@ -361,7 +394,7 @@ unsafe extern "C" fn call_js(
       return;
     }
     let tsfn = channel.tsfn();
-    if data != idle_check() {
+    if !looking_again {
       // Look again next turn: a caller awaiting in a loop makes its next call before then.
       // SAFETY: the function is alive (the channel is not closed); called from its own thread.
       unsafe {
@@ -376,11 +409,16 @@ unsafe extern "C" fn call_js(
     // Still idle a turn later: no task holds the channel (each pushed its one completion before
     // it was drained), so it closes, and the next call makes a new one.
     channel.state().closed = true;
+    let waker = local.waker;
     *slot = None;
     // SAFETY: the owning thread gives up the function; N-API finalizes it once its queue is empty.
     unsafe {
       sys::napi_release_threadsafe_function(tsfn, sys::ThreadsafeFunctionReleaseMode::release)
     };
+    if !waker.is_null() {
+      // SAFETY: on its JS thread; the waker lives until its close callback.
+      unsafe { UvWaker::close(waker) };
+    }
   });
 }
 
@@ -413,6 +451,188 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
       *slot = None;
     }
   });
+}
+
+/// The JS-thread side of a channel's libuv wake-up handle: what its callback needs to drain the
+/// channel, and how it is closed (with the channel when it goes idle, or at teardown).
+struct UvWaker {
+  handle: AsyncHandle,
+  env: sys::napi_env,
+  /// The async context the drain runs in (as the threadsafe function's callback does), so
+  /// `process.nextTick` callbacks and microtasks run when it ends.
+  context: sys::napi_async_context,
+  /// Closes the handle if the environment is torn down first (a worker's, or the process's).
+  teardown: sys::napi_async_cleanup_hook_handle,
+  channel: Arc<Channel>,
+  closing: Cell<bool>,
+}
+
+impl UvWaker {
+  /// Opens the wake-up handle of `channel` on this JS thread's loop; null when the host has no
+  /// libuv (or is not Node), and then the threadsafe function wakes the thread.
+  fn open(
+    env: sys::napi_env,
+    channel: &Arc<Channel>,
+    resource_name: sys::napi_value,
+  ) -> *mut UvWaker {
+    let Some(uv) = host_libuv(env) else {
+      return ptr::null_mut();
+    };
+    let mut event_loop = ptr::null_mut();
+    let mut context = ptr::null_mut();
+    // SAFETY: on the JS thread, with its env.
+    let ready = unsafe {
+      sys::napi_get_uv_event_loop(env, &mut event_loop) == sys::Status::napi_ok
+        && !event_loop.is_null()
+        && sys::napi_async_init(env, ptr::null_mut(), resource_name, &mut context)
+          == sys::Status::napi_ok
+    };
+    if !ready {
+      return ptr::null_mut();
+    }
+    let waker = Box::into_raw(Box::new(UvWaker {
+      handle: AsyncHandle::dangling(),
+      env,
+      context,
+      teardown: ptr::null_mut(),
+      channel: channel.clone(),
+      closing: Cell::new(false),
+    }));
+    // SAFETY: `event_loop` is this thread's loop; `waker` is freed only by `on_closed` (or below,
+    // when no handle was made).
+    unsafe {
+      let Some(handle) = AsyncHandle::open(uv, event_loop.cast(), on_wake, waker.cast()) else {
+        sys::napi_async_destroy(env, context);
+        drop(Box::from_raw(waker));
+        return ptr::null_mut();
+      };
+      (*waker).handle = handle;
+      let _ = channel.handle.set(handle);
+      if sys::napi_add_async_cleanup_hook(
+        env,
+        Some(on_teardown),
+        waker.cast(),
+        &mut (*waker).teardown,
+      ) != sys::Status::napi_ok
+      {
+        // Without the hook a worker's teardown would find the handle open: do without it.
+        (*waker).teardown = ptr::null_mut();
+        UvWaker::close(waker);
+        return ptr::null_mut();
+      }
+    }
+    waker
+  }
+
+  /// Closes the channel and its handle, once no Tokio thread is inside `uv_async_send`.
+  ///
+  /// # Safety
+  /// On the JS thread, `waker` not yet freed (it is freed by `on_closed`).
+  unsafe fn close(waker: *mut UvWaker) {
+    // SAFETY: alive until `on_closed`.
+    let waker = unsafe { &*waker };
+    if waker.closing.replace(true) {
+      return;
+    }
+    waker.channel.state().closed = true;
+    // No new wake starts (the channel is closed); one already counted finishes promptly.
+    while waker.channel.waking.load(Ordering::Acquire) != 0 {
+      std::thread::yield_now();
+    }
+    // SAFETY: on the JS thread, with its env; the handle is open.
+    unsafe {
+      sys::napi_async_destroy(waker.env, waker.context);
+      if let Some(uv) = uv::get() {
+        (uv.close)(waker.handle.ptr(), on_closed);
+      }
+    }
+  }
+}
+
+/// The libuv a channel on this JS thread wakes through, if any: Node's own runtime (or Electron,
+/// which embeds it) runs libuv callbacks with the environment's context entered, which
+/// `on_wake`'s callback scope needs; other hosts that export libuv symbols (Bun's are stand-ins)
+/// keep the threadsafe function.
+fn host_libuv(env: sys::napi_env) -> Option<&'static uv::Uv> {
+  uv::get().filter(|_| is_node(env))
+}
+
+/// What `completionWake()` reports for this JS thread.
+pub fn wake_path(env: &Env) -> &'static str {
+  match host_libuv(env.raw()) {
+    Some(_) => "libuv",
+    None => "threadsafe function",
+  }
+}
+
+fn is_node(env: sys::napi_env) -> bool {
+  let mut global = ptr::null_mut();
+  let has = |object: sys::napi_value, name: &std::ffi::CStr| {
+    let mut found = false;
+    // SAFETY: on the JS thread, with its env; `name` is NUL-terminated.
+    let status = unsafe { sys::napi_has_named_property(env, object, name.as_ptr(), &mut found) };
+    status == sys::Status::napi_ok && found
+  };
+  // SAFETY: on the JS thread, with its env.
+  let found = unsafe { sys::napi_get_global(env, &mut global) } == sys::Status::napi_ok;
+  found && !has(global, c"Bun") && !has(global, c"Deno")
+}
+
+/// libuv's callback for a wake-up: drains the channel inside a callback scope, as N-API does
+/// for a threadsafe function's call.
+unsafe extern "C" fn on_wake(handle: *mut c_void) {
+  // SAFETY: the handle's data is its waker, alive until `on_closed`.
+  let waker = unsafe { &*(AsyncHandle::data(handle) as *const UvWaker) };
+  if waker.closing.get() {
+    return;
+  }
+  let env = waker.env;
+  // SAFETY: on the JS thread, in its loop's callback (Node runs the loop with the environment's
+  // context entered); every scope opened is closed.
+  unsafe {
+    let mut handles = ptr::null_mut();
+    sys::napi_open_handle_scope(env, &mut handles);
+    let mut scope = ptr::null_mut();
+    let opened = sys::napi_open_callback_scope(env, ptr::null_mut(), waker.context, &mut scope);
+    let settled = drain(env, &waker.channel);
+    if opened == sys::Status::napi_ok {
+      // Runs `process.nextTick` callbacks and microtasks (the awaiting code goes on here).
+      sys::napi_close_callback_scope(env, scope);
+    }
+    // Counted after the microtasks ran: a caller awaiting in a loop has made its next call, so
+    // the channel needs no idle check.
+    if let Some(settled) = settled {
+      settled_count(&waker.channel, settled, false);
+    }
+    // An exception N-API kept (nothing in `drain` throws on purpose) is not dropped silently.
+    let mut pending = false;
+    if sys::napi_is_exception_pending(env, &mut pending) == sys::Status::napi_ok && pending {
+      let mut error = ptr::null_mut();
+      sys::napi_get_and_clear_last_exception(env, &mut error);
+      sys::napi_fatal_exception(env, error);
+    }
+    sys::napi_close_handle_scope(env, handles);
+  }
+}
+
+/// libuv is done with the handle: free it and its waker.
+unsafe extern "C" fn on_closed(handle: *mut c_void) {
+  // SAFETY: the waker `UvWaker::open` leaked; nothing uses it after this callback.
+  let waker = unsafe { Box::from_raw(AsyncHandle::data(handle) as *mut UvWaker) };
+  // SAFETY: libuv is done with the handle; the hook, if any, was not run to completion.
+  unsafe {
+    if !waker.teardown.is_null() {
+      sys::napi_remove_async_cleanup_hook(waker.teardown);
+    }
+    waker.handle.free();
+  }
+}
+
+/// The environment is being torn down (a worker ends, or the process exits) with the handle
+/// open: close it; Node keeps the loop running until `on_closed` removes this hook.
+unsafe extern "C" fn on_teardown(_hook: sys::napi_async_cleanup_hook_handle, arg: *mut c_void) {
+  // SAFETY: `arg` is the waker, alive until `on_closed` (which removes this hook).
+  unsafe { UvWaker::close(arg.cast()) };
 }
 
 /// What a panic inside the addon becomes: a rejection with `code: 'INTERNAL'`.
