@@ -507,7 +507,6 @@ impl UvWaker {
         return ptr::null_mut();
       };
       (*waker).handle = handle;
-      let _ = channel.handle.set(handle);
       if sys::napi_add_async_cleanup_hook(
         env,
         Some(on_teardown),
@@ -515,16 +514,19 @@ impl UvWaker {
         &mut (*waker).teardown,
       ) != sys::Status::napi_ok
       {
-        // Without the hook a worker's teardown would find the handle open: do without it.
+        // Without the hook a worker's teardown would find the handle open: do without it (the
+        // channel never saw it, so no wake-up can be using it).
         (*waker).teardown = ptr::null_mut();
         UvWaker::close(waker);
         return ptr::null_mut();
       }
+      let _ = channel.handle.set(handle);
     }
     waker
   }
 
-  /// Closes the channel and its handle, once no Tokio thread is inside `uv_async_send`.
+  /// Closes the handle once no Tokio thread is inside `uv_async_send`. The channel is closed
+  /// already (no new wake-up starts), or never had the handle.
   ///
   /// # Safety
   /// On the JS thread, `waker` not yet freed (it is freed by `on_closed`).
@@ -534,8 +536,7 @@ impl UvWaker {
     if waker.closing.replace(true) {
       return;
     }
-    waker.channel.state().closed = true;
-    // No new wake starts (the channel is closed); one already counted finishes promptly.
+    // A wake-up counted before the channel closed finishes promptly.
     while waker.channel.waking.load(Ordering::Acquire) != 0 {
       std::thread::yield_now();
     }
@@ -631,8 +632,13 @@ unsafe extern "C" fn on_closed(handle: *mut c_void) {
 /// The environment is being torn down (a worker ends, or the process exits) with the handle
 /// open: close it; Node keeps the loop running until `on_closed` removes this hook.
 unsafe extern "C" fn on_teardown(_hook: sys::napi_async_cleanup_hook_handle, arg: *mut c_void) {
-  // SAFETY: `arg` is the waker, alive until `on_closed` (which removes this hook).
-  unsafe { UvWaker::close(arg.cast()) };
+  let waker: *mut UvWaker = arg.cast();
+  // SAFETY: `arg` is the waker, alive until `on_closed` (which removes this hook); the promises
+  // still pending die with the environment.
+  unsafe {
+    (*waker).channel.state().closed = true;
+    UvWaker::close(waker);
+  }
 }
 
 /// What a panic inside the addon becomes: a rejection with `code: 'INTERNAL'`.
