@@ -154,6 +154,15 @@ impl Channel {
     }
     self.waking.fetch_sub(1, Ordering::Release);
   }
+
+  /// Waits until no Tokio thread is inside a wake-up (`uv_async_send` or the nonblocking
+  /// `napi_call_threadsafe_function`, each returning promptly), so the handle or the function can
+  /// be freed. Called once the channel is closed (no new wake-up starts) or never had the handle.
+  fn wait_for_wakes(&self) {
+    while self.waking.load(Ordering::Acquire) != 0 {
+      std::thread::yield_now();
+    }
+  }
 }
 
 /// A worker holds wake-ups until it parks, or until this many answers...
@@ -434,12 +443,8 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
   state.closed = true;
   state.queue.clear();
   drop(state);
-  // A Tokio thread that queued a completion before the channel closed may still be inside its
-  // `napi_call_threadsafe_function` (nonblocking, so it returns promptly); N-API frees the
-  // function after this callback, so wait for it. No new call starts: the channel is closed.
-  while channel.waking.load(Ordering::Acquire) != 0 {
-    std::thread::yield_now();
-  }
+  // N-API frees the function after this callback.
+  channel.wait_for_wakes();
   // Forget this thread's channel only if it is this one (an idle channel is finalized after a new
   // one may have been made).
   let _ = LOCAL.try_with(|slot| {
@@ -490,23 +495,24 @@ impl UvWaker {
     if !ready {
       return ptr::null_mut();
     }
+    // SAFETY: `event_loop` is this thread's loop.
+    let Some(handle) = (unsafe { AsyncHandle::open(uv, event_loop.cast(), on_wake) }) else {
+      // SAFETY: the context made above, used by nothing.
+      unsafe { sys::napi_async_destroy(env, context) };
+      return ptr::null_mut();
+    };
     let waker = Box::into_raw(Box::new(UvWaker {
-      handle: AsyncHandle::dangling(),
+      handle,
       env,
       context,
       teardown: ptr::null_mut(),
       channel: channel.clone(),
       closing: Cell::new(false),
     }));
-    // SAFETY: `event_loop` is this thread's loop; `waker` is freed only by `on_closed` (or below,
-    // when no handle was made).
+    // SAFETY: on the loop's thread; `waker` is freed only by `on_closed`, which runs after the
+    // handle is closed.
     unsafe {
-      let Some(handle) = AsyncHandle::open(uv, event_loop.cast(), on_wake, waker.cast()) else {
-        sys::napi_async_destroy(env, context);
-        drop(Box::from_raw(waker));
-        return ptr::null_mut();
-      };
-      (*waker).handle = handle;
+      handle.set_data(waker.cast());
       if sys::napi_add_async_cleanup_hook(
         env,
         Some(on_teardown),
@@ -536,10 +542,7 @@ impl UvWaker {
     if waker.closing.replace(true) {
       return;
     }
-    // A wake-up counted before the channel closed finishes promptly.
-    while waker.channel.waking.load(Ordering::Acquire) != 0 {
-      std::thread::yield_now();
-    }
+    waker.channel.wait_for_wakes();
     // SAFETY: on the JS thread, with its env; the handle is open.
     unsafe {
       sys::napi_async_destroy(waker.env, waker.context);

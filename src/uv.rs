@@ -92,17 +92,12 @@ unsafe impl Send for AsyncHandle {}
 unsafe impl Sync for AsyncHandle {}
 
 impl AsyncHandle {
-  /// An async handle on `event_loop` that calls `cb` and does not keep the loop alive; `data` is
-  /// stored in the handle's `data` field (its first, in every libuv handle).
+  /// An async handle on `event_loop` that calls `cb` and does not keep the loop alive; its `data`
+  /// is null until [`AsyncHandle::set_data`].
   ///
   /// # Safety
   /// On the thread of `event_loop`, a live libuv loop.
-  pub unsafe fn open(
-    uv: &Uv,
-    event_loop: *mut c_void,
-    cb: AsyncCb,
-    data: *mut c_void,
-  ) -> Option<Self> {
+  pub unsafe fn open(uv: &Uv, event_loop: *mut c_void, cb: AsyncCb) -> Option<Self> {
     // SAFETY: a plain query.
     let size = unsafe { (uv.handle_size)(UV_ASYNC) };
     if size < std::mem::size_of::<*mut c_void>() {
@@ -118,17 +113,18 @@ impl AsyncHandle {
         return None;
       }
       (uv.unref)(ptr);
-      *ptr.cast::<*mut c_void>() = data;
     }
     Some(handle)
   }
 
-  /// A handle that is not one yet (a placeholder until `open`).
-  pub fn dangling() -> Self {
-    AsyncHandle {
-      ptr: std::ptr::null_mut(),
-      words: 0,
-    }
+  /// Stores `data` in the handle's `data` field (its first, in every libuv handle), where
+  /// [`AsyncHandle::data`] finds it in a callback.
+  ///
+  /// # Safety
+  /// On the loop's thread, the handle open.
+  pub unsafe fn set_data(self, data: *mut c_void) {
+    // SAFETY: `data` is the handle's first field, pointer-sized and aligned.
+    unsafe { *self.ptr.cast::<*mut c_void>() = data }
   }
 
   pub fn ptr(self) -> *mut c_void {
