@@ -19,7 +19,7 @@ import { IoRedisStore, JsPartnerAdapter, MapStore } from './js-adapter.mjs'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const root = fileURLToPath(new URL('..', import.meta.url))
-const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
 const FAKE_WORKERS = Number(process.env.BENCH_FAKE_WORKERS ?? 2)
 
@@ -52,34 +52,53 @@ const ownCpu = () => {
 }
 
 /**
- * Calls/s of `call` with `inFlight` concurrent loops for SECONDS, RUNS times. With `cpu` (a
- * function answering CPU µs used so far by the server) it also records the CPU µs per call of
- * this process (the client: JS thread and the addon's threads) and of the server.
+ * One round of `call` with `inFlight` concurrent loops for SECONDS: calls/s, and with `cpu` (a
+ * function answering CPU µs used so far by the server) the CPU µs per call of this process (the
+ * client: JS thread and the addon's threads) and of the server.
  */
 async function rate(call, inFlight, cpu) {
-  const values = []
-  const client = []
-  const server = []
-  for (let run = 0; run < RUNS; run++) {
-    for (let i = 0; i < 200; i++) await call() // warm-up: connections, JIT
-    let done = 0
-    const until = Date.now() + SECONDS * 1000
-    const started = process.hrtime.bigint()
-    const [ownBefore, serverBefore] = [ownCpu(), cpu?.()]
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (Date.now() < until) {
-          await call()
-          done++
-        }
-      }),
-    )
-    values.push(done / (Number(process.hrtime.bigint() - started) / 1e9))
-    client.push((ownCpu() - ownBefore) / done)
-    if (cpu) server.push((cpu() - serverBefore) / done)
+  for (let i = 0; i < 200; i++) await call() // warm-up: connections, JIT
+  let done = 0
+  const until = Date.now() + SECONDS * 1000
+  const started = process.hrtime.bigint()
+  const [ownBefore, serverBefore] = [ownCpu(), cpu?.()]
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (Date.now() < until) {
+        await call()
+        done++
+      }
+    }),
+  )
+  const value = done / (Number(process.hrtime.bigint() - started) / 1e9)
+  return cpu ? { value, client: (ownCpu() - ownBefore) / done, server: (cpu() - serverBefore) / done } : { value }
+}
+
+/** `stats` of a side's rounds, with the medians of their CPU figures when they have them. */
+function summary(rounds) {
+  const result = stats(rounds.map((r) => r.value))
+  if (rounds[0].client !== undefined) result.cpu = { client: median(rounds.map((r) => r.client)), server: median(rounds.map((r) => r.server)) }
+  return result
+}
+
+/**
+ * The sides of one figure (native, js and, when there is one, limit: each a function running one
+ * round), RUNS rounds interleaved: every round runs each side once, back to back, the order turning
+ * by one each round, so a slow phase of the machine falls on all sides alike. Each side's figure is
+ * the median of its rounds; `ratio` and `share` are the medians of the per-round native ÷ JS and
+ * native ÷ limit.
+ */
+async function interleaved(sides, runs = RUNS) {
+  const names = Object.keys(sides)
+  const rounds = Object.fromEntries(names.map((name) => [name, []]))
+  for (let run = 0; run < runs; run++) {
+    const order = [...names.slice(run % names.length), ...names.slice(0, run % names.length)]
+    for (const name of order) rounds[name].push(await sides[name]())
   }
-  const result = stats(values)
-  if (cpu) result.cpu = { client: median(client), server: median(server) }
+  const result = Object.fromEntries(names.map((name) => [name, summary(rounds[name])]))
+  const paired = (other) => median(rounds.native.map((r, i) => r.value / rounds[other][i].value))
+  result.ratio = paired('js')
+  if (sides.limit) result.share = paired('limit')
   return result
 }
 
@@ -122,32 +141,19 @@ async function startFake() {
   return { url: `http://127.0.0.1:${port}`, port, cpu: () => cpuOf(processes), stop: () => child.kill('SIGTERM') }
 }
 
-/** wrk's requests/s at `url`; with `cpu` (the server's CPU µs so far), CPU µs per request of wrk and of the server. */
+/** One round of wrk at `url`: requests/s; with `cpu` (the server's CPU µs so far), CPU µs per request of wrk and of the server. */
 function wrk(url, connections, cpu) {
-  const values = []
-  const client = []
-  const server = []
-  for (let run = 0; run < RUNS; run++) {
-    const [wrkBefore, serverBefore] = [childrenCpu(), cpu?.()]
-    const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '-H', `Authorization: Bearer ${SECRET}`, url], { encoding: 'utf8' })
-    const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1])
-    const requests = Number(/(\d+) requests in/.exec(out)[1])
-    values.push(perSecond)
-    client.push((childrenCpu() - wrkBefore) / requests)
-    if (cpu) server.push((cpu() - serverBefore) / requests)
-  }
-  const result = stats(values)
-  if (cpu) result.cpu = { client: median(client), server: median(server) }
-  return result
+  const [wrkBefore, serverBefore] = [childrenCpu(), cpu?.()]
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '-H', `Authorization: Bearer ${SECRET}`, url], { encoding: 'utf8' })
+  const value = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1])
+  const requests = Number(/(\d+) requests in/.exec(out)[1])
+  return cpu ? { value, client: (childrenCpu() - wrkBefore) / requests, server: (cpu() - serverBefore) / requests } : { value }
 }
 
+/** One round of redis-benchmark (64 clients, 60,000 requests) of the command `args`: requests/s. */
 function redisBenchmark(port, args) {
-  const values = []
-  for (let run = 0; run < RUNS; run++) {
-    const out = execFileSync('redis-benchmark', ['-p', String(port), '-c', '64', '-n', '60000', '-q', ...args], { encoding: 'utf8' })
-    values.push(Number(/([\d.]+) requests per second/.exec(out)[1]))
-  }
-  return stats(values)
+  const out = execFileSync('redis-benchmark', ['-p', String(port), '-c', '64', '-n', '60000', '-q', ...args], { encoding: 'utf8' })
+  return Number(/([\d.]+) requests per second/.exec(out)[1])
 }
 
 const results = {}
@@ -163,9 +169,11 @@ try {
   // P1: getUserByEmail calls/s
   for (const inFlight of [1, 64]) {
     results[`P1 getUserByEmail, ${inFlight} in flight`] = {
-      native: await rate(() => nativeMemory.getUserByEmail('ann@example.com'), inFlight, fake.cpu),
-      js: await rate(() => jsMemory.getUserByEmail('ann@example.com'), inFlight, fake.cpu),
-      limit: wrk(`${fake.url}/v1/partner/user/list?email=ann%40example.com`, inFlight, fake.cpu),
+      ...(await interleaved({
+        native: () => rate(() => nativeMemory.getUserByEmail('ann@example.com'), inFlight, fake.cpu),
+        js: () => rate(() => jsMemory.getUserByEmail('ann@example.com'), inFlight, fake.cpu),
+        limit: () => wrk(`${fake.url}/v1/partner/user/list?email=ann%40example.com`, inFlight, fake.cpu),
+      })),
       limitName: `wrk -c${inFlight}`,
       unit: 'calls/s',
     }
@@ -179,8 +187,7 @@ try {
     await adapter.useVerificationToken({ identifier: 'ann@example.com', token })
   }
   results['P2 token create+use pairs, MemoryStore vs Map store, 64 in flight'] = {
-    native: await rate(pair(nativeMemory), 64),
-    js: await rate(pair(jsMemory), 64),
+    ...(await interleaved({ native: () => rate(pair(nativeMemory), 64), js: () => rate(pair(jsMemory), 64) })),
     unit: 'pairs/s',
   }
   const redisStore = new RedisStore({ url: redis.url })
@@ -188,16 +195,16 @@ try {
   const nativeRedis = ChatBotKitPartnerAdapter({ secret: SECRET, store: redisStore, baseUrl: fake.url })
   const jsRedis = JsPartnerAdapter({ secret: SECRET, store: new IoRedisStore(ioredis), baseUrl: fake.url })
   const script = "local a = tonumber(redis.call('GET', KEYS[2]) or '0') if a >= 5 then return 1 end local v = redis.call('GET', KEYS[1]) if v then redis.call('DEL', KEYS[1], KEYS[2]) return v end if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], 900000) end return 0"
-  const setRate = redisBenchmark(redis.port, ['SET', 'k{t}:__rand_int__', '{"identifier":"ann@example.com","expires":1}', 'PX', '60000'])
   // RedisStore sends the script by hash (EVALSHA); load it once for redis-benchmark to do the same.
   const sha = execFileSync('redis-cli', ['-p', String(redis.port), 'SCRIPT', 'LOAD', script], { encoding: 'utf8' }).trim()
-  const evalRate = redisBenchmark(redis.port, ['EVALSHA', sha, '2', 'k{t}:__rand_int__', 'a{t}', '5', '900000'])
   // One pair is one SET and one EVAL: the pairs/s Redis allows is 1 / (1/set + 1/eval).
-  const combine = (a, b) => stats(a.runs.map((x, i) => 1 / (1 / x + 1 / b.runs[i])))
+  const redisLimit = () => {
+    const set = redisBenchmark(redis.port, ['SET', 'k{t}:__rand_int__', '{"identifier":"ann@example.com","expires":1}', 'PX', '60000'])
+    const evalsha = redisBenchmark(redis.port, ['EVALSHA', sha, '2', 'k{t}:__rand_int__', 'a{t}', '5', '900000'])
+    return { value: 1 / (1 / set + 1 / evalsha) }
+  }
   results['P2 token create+use pairs, RedisStore vs ioredis store, 64 in flight'] = {
-    native: await rate(pair(nativeRedis), 64),
-    js: await rate(pair(jsRedis), 64),
-    limit: combine(setRate, evalRate),
+    ...(await interleaved({ native: () => rate(pair(nativeRedis), 64), js: () => rate(pair(jsRedis), 64), limit: redisLimit })),
     limitName: 'redis-benchmark SET PX + EVALSHA',
     unit: 'pairs/s',
   }
@@ -217,9 +224,11 @@ try {
 
   // RSS when the same mixed load runs twice in one process
   const mixed = async () => {
-    await rate(pair(nativeMemory), 64)
-    await rate(pair(nativeRedis), 64)
-    await rate(() => nativeMemory.getUserByEmail('ann@example.com'), 64)
+    for (let run = 0; run < 3; run++) {
+      await rate(pair(nativeMemory), 64)
+      await rate(pair(nativeRedis), 64)
+      await rate(() => nativeMemory.getUserByEmail('ann@example.com'), 64)
+    }
     global.gc?.()
     return process.memoryUsage().rss / 1024 / 1024
   }
@@ -293,9 +302,7 @@ const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`)
 lines.push('| figure | native | JS path | limit | native ÷ JS | native ÷ limit |', '| --- | --- | --- | --- | --- | --- |')
 for (const [name, r] of Object.entries(results)) {
   if (!r.unit) continue
-  const vsJs = r.native.median / r.js.median
-  const vsLimit = r.limit ? r.native.median / r.limit.median : null
-  row(`${name} (${r.unit})`, range(r.native), range(r.js), r.limit ? `${range(r.limit)} — ${r.limitName}` : '—', `${vsJs.toFixed(2)}×`, vsLimit ? `${(vsLimit * 100).toFixed(0)}%` : '—')
+  row(`${name} (${r.unit})`, range(r.native), range(r.js), r.limit ? `${range(r.limit)} — ${r.limitName}` : '—', `${r.ratio.toFixed(2)}×`, r.limit ? `${(r.share * 100).toFixed(0)}%` : '—')
 }
 row('P3 NextAuth v4 sign-in p50 / p99 (ms)', `${fmt(results.P3.native.p50)} / ${fmt(results.P3.native.p99)}`, `${fmt(results.P3.js.p50)} / ${fmt(results.P3.js.p99)}`, '—', `${(results.P3.js.p50 / results.P3.native.p50).toFixed(2)}× faster`, '—')
 row('P4 RSS for 100,000 live codes (MiB)', range(results.P4.native), range(results.P4.js), '—', `${(results.P4.native.median / results.P4.js.median).toFixed(2)}×`, '—')
@@ -305,8 +312,8 @@ const p1 = results['P1 getUserByEmail, 64 in flight']
 const p1one = results['P1 getUserByEmail, 1 in flight']
 const p2m = results['P2 token create+use pairs, MemoryStore vs Map store, 64 in flight']
 const p2r = results['P2 token create+use pairs, RedisStore vs ioredis store, 64 in flight']
-const ratio = (r) => `${(r.native.median / r.js.median).toFixed(2)}×`
-const share = (r) => `${((r.native.median / r.limit.median) * 100).toFixed(0)}%`
+const ratio = (r) => `${r.ratio.toFixed(2)}×`
+const share = (r) => `${(r.share * 100).toFixed(0)}%`
 const pairNs = 1e9 / p2m.native.median
 row('empty native call (MemoryStore `size`), ns', fmt(results.floor.median), '—', '—', '—', '—')
 row('wake-up round trip between two threads (Atomics.wait/notify), µs', fmt(results.wake.median), '—', '—', '—', '—')
@@ -316,23 +323,23 @@ row('RSS after the mixed load once / twice (MiB)', `${fmt(results.rssTwice.first
 const latency = (r) => 1e6 / r.median
 target(
   'getUserByEmail ≥ 2× the JS path at 1 in flight',
-  p1one.native.median >= 2 * p1one.js.median,
+  p1one.ratio >= 2,
   `${ratio(p1one)}; a call takes ${fmt(latency(p1one.native))} µs, the JS path's ${fmt(latency(p1one.js))} µs, wrk's request ${fmt(latency(p1one.limit))} µs ` +
     `(the native call adds two thread hand-offs to wrk's two, JS thread → Tokio worker → JS thread; a wake-up round trip costs ${fmt(results.wake.median)} µs here)`,
 )
-target('getUserByEmail ≥ 2× the JS path at 64 in flight', p1.native.median >= 2 * p1.js.median, ratio(p1))
+target('getUserByEmail ≥ 2× the JS path at 64 in flight', p1.ratio >= 2, ratio(p1))
 // On a machine whose cores the client and the fake API share, the most calls/s a client can reach
 // is cores / (its CPU per call + the fake's CPU per call).
 const ceiling = (r) => (cpus().length * 1e6) / (r.cpu.client + r.cpu.server)
 target(
   'getUserByEmail ≥ 70% of wrk at 64',
-  p1.native.median >= 0.7 * p1.limit.median,
+  p1.share >= 0.7,
   `${share(p1)}; CPU per call: the native client ${fmt(p1.native.cpu.client)} µs + the fake ${fmt(p1.native.cpu.server)} µs, wrk ${fmt(p1.limit.cpu.client)} µs + the fake ` +
     `${fmt(p1.limit.cpu.server)} µs: ${cpus().length} cores allow at most ${fmt(ceiling(p1.native))} calls/s for the native client (${((ceiling(p1.native) / p1.limit.median) * 100).toFixed(0)}% of wrk)`,
 )
-target('RedisStore pairs ≥ 1.5× the ioredis path', p2r.native.median >= 1.5 * p2r.js.median, ratio(p2r))
-target("RedisStore pairs ≥ 70% of redis-benchmark's rate for the same commands", p2r.native.median >= 0.7 * p2r.limit.median, share(p2r))
-target('MemoryStore pairs ≥ 1× the JS Map path', p2m.native.median >= p2m.js.median, `${ratio(p2m)}; a pair (two calls) costs ${fmt(pairNs)} ns, ${(pairNs / (2 * results.floor.median)).toFixed(1)}× the floor of two empty calls (${fmt(results.floor.median)} ns each)`)
+target('RedisStore pairs ≥ 1.5× the ioredis path', p2r.ratio >= 1.5, ratio(p2r))
+target("RedisStore pairs ≥ 70% of redis-benchmark's rate for the same commands", p2r.share >= 0.7, share(p2r))
+target('MemoryStore pairs ≥ 1× the JS Map path', p2m.ratio >= 1, `${ratio(p2m)}; a pair (two calls) costs ${fmt(pairNs)} ns, ${(pairNs / (2 * results.floor.median)).toFixed(1)}× the floor of two empty calls (${fmt(results.floor.median)} ns each)`)
 target('P3 no slower than the JS path (p50)', results.P3.native.p50 <= results.P3.js.p50, `${fmt(results.P3.native.p50)} ms vs ${fmt(results.P3.js.p50)} ms`)
 target('P4 ≤ the JS store', results.P4.native.median <= results.P4.js.median, `${fmt(results.P4.native.median)} MiB vs ${fmt(results.P4.js.median)} MiB`)
 target('P5 ≤ 30 ms', results.P5.median <= 30, `${fmt(results.P5.median)} ms`)
@@ -352,7 +359,7 @@ const bars = [
   ['P1 ×64', p1],
   ['P2 mem', results['P2 token create+use pairs, MemoryStore vs Map store, 64 in flight']],
   ['P2 redis', p2r],
-].map(([label, r]) => [label, r.native.median / r.js.median])
+].map(([label, r]) => [label, r.ratio])
 bars.push(['P3 p50', results.P3.js.p50 / results.P3.native.p50], ['P4 mem', results.P4.js.median / results.P4.native.median])
 const max = Math.max(2.5, ...bars.map(([, v]) => v)) * 1.1
 const W = 640
@@ -379,6 +386,8 @@ writeFileSync(
 
 Produced by \`npm run bench\` (\`node bench/run.mjs\` after a release build) on ${new Date().toISOString().slice(0, 10)}:
 ${machine}. Median of ${RUNS} runs of ${SECONDS} s each (min–max in brackets), everything on loopback.
+The rounds of a figure are interleaved (native, JS path, limit back to back, the order turning each
+round), and its ratios are the medians of the per-round ratios.
 The fake API is \`bench/fake-api.mjs\` (${FAKE_WORKERS} process${FAKE_WORKERS > 1 ? 'es' : ''}); the JS path is
 \`bench/js-adapter.mjs\`: the original package's logic on \`@chatbotkit/sdk\` with a Map store or an ioredis store.
 The limits are \`wrk -t1 -cN -d${SECONDS}s\` at the same list URL, and \`redis-benchmark -c 64 -n 60000\` running

@@ -156,16 +156,15 @@ impl Client {
     url: Url,
     deadline: Instant,
   ) -> Result<Option<Value>> {
-    self
-      .send(
-        operation,
-        Method::GET,
-        url,
-        None,
-        Retry::Idempotent,
-        deadline,
-      )
-      .await
+    let send = Box::pin(self.send(
+      operation,
+      Method::GET,
+      url,
+      None,
+      Retry::Idempotent,
+      deadline,
+    ));
+    send.await
   }
 
   /// POST with a JSON body; `Ok(None)` when the API answers 404.
@@ -180,9 +179,8 @@ impl Client {
     let body = serde_json::to_vec(body).map_err(|err| {
       Error::invalid_argument(format!("{operation}: cannot encode the request: {err}"))
     })?;
-    self
-      .send(operation, Method::POST, url, Some(body), retry, deadline)
-      .await
+    let send = Box::pin(self.send(operation, Method::POST, url, Some(body), retry, deadline));
+    send.await
   }
 
   async fn send(
@@ -209,7 +207,10 @@ impl Client {
           .body(body.clone());
       }
       let outcome = match request.send().await {
-        Ok(response) => self.read(operation, response, retry).await,
+        Ok(response) => {
+          let read = Box::pin(self.read(operation, response, retry));
+          read.await
+        }
         Err(err) => Attempt::Failed(
           self.transport_error(operation, &err),
           transport_retry(&err, retry),

@@ -387,7 +387,13 @@ impl Redis {
         return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
       }
       let index = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
-      let failure = match tokio::time::timeout_at(deadline, self.attempt(index, current)).await {
+      // A try is boxed on its own (~470 bytes) so a call's work stays under 1 KB: glibc serves
+      // smaller blocks from its per-thread cache, larger ones by consolidating its free lists.
+      let attempt = Box::pin(tokio::time::timeout_at(
+        deadline,
+        self.attempt(index, current),
+      ));
+      let failure = match attempt.await {
         Ok(Ok(value)) => return Ok(value),
         Ok(Err(Failure::Command(err))) if err.kind() == ServerErrorKind::NoScript.into() => {
           match unless_cached {
@@ -448,7 +454,11 @@ impl Redis {
       match slot.as_ref() {
         Some(checkout) => checkout.share(),
         None => {
-          let checkout = self.checkout().await.map_err(Failure::Checkout)?;
+          // Boxed: a checkout may open a connection (a Sentinel or Cluster one is a large
+          // future) and most calls never make one; inline, it would be allocated and copied
+          // with every call's work (11.5 KB a call, before).
+          let checkout = Box::pin(self.checkout());
+          let checkout = checkout.await.map_err(Failure::Checkout)?;
           let shared = checkout.share();
           *slot = Some(checkout);
           shared
