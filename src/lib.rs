@@ -14,6 +14,16 @@ mod tokens;
 mod user;
 mod uv;
 
+/// The addon's Rust allocations go to mimalloc; Node's own stay with its allocator. A Redis
+/// command allocates over 1 KB inside redis-rs (its boxed request future, 1,152 bytes), past
+/// glibc's per-thread cache, and glibc served each such block by consolidating its free lists
+/// (`malloc_consolidate`, `_int_malloc` and `_int_free` were ~12% of the client's samples with
+/// RedisStore). Interleaved A/B here: RedisStore pairs 31.3 -> 29.5 µs of CPU a pair,
+/// getUserByEmail at 64 in flight 80.8 -> 73.5 µs a call, 100,000 codes 39.9 -> 37.1 MiB
+/// (bench/analysis.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
