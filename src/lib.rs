@@ -17,8 +17,8 @@ mod uv;
 /// The addon's Rust allocations go to mimalloc; Node's own stay with its allocator. A Redis
 /// command allocates over 1 KB inside redis-rs (its boxed request future, 1,152 bytes), past
 /// glibc's per-thread cache, and glibc served each such block by consolidating its free lists
-/// (`malloc_consolidate`, `_int_malloc` and `_int_free` were ~12% of the client's samples with
-/// RedisStore). Interleaved A/B here: RedisStore pairs 31.3 -> 29.5 µs of CPU a pair,
+/// (glibc's malloc and free, `malloc_consolidate` among them, were ~15% of the client's samples
+/// with RedisStore). Interleaved A/B: RedisStore pairs 30.5 -> 27.3 µs of CPU a pair,
 /// getUserByEmail at 64 in flight 80.8 -> 73.5 µs a call, 100,000 codes 39.9 -> 37.1 MiB
 /// (bench/analysis.md).
 #[global_allocator]
@@ -290,10 +290,10 @@ pub fn completion_wake(env: &Env) -> &'static str {
   settle::wake_path(env)
 }
 
-/// Spawns an API-calling method's work. Its future is over a kilobyte (it holds the HTTP request in
-/// flight), so it is made and boxed on a runtime thread when first polled: the JS thread allocates
-/// and copies a few bytes per call, not the whole future (which showed as malloc and memmove on
-/// the JS thread in profiles).
+/// Spawns an API-calling method's work, made and boxed on a runtime thread when first polled: the
+/// JS thread allocates and copies only the closure. (The work itself is a few hundred bytes since
+/// `Client` boxes the request in flight; it was 2.4 KB, and showed as malloc and memmove on the JS
+/// thread in profiles.)
 fn spawn_call<T, Work>(env: &Env, work: impl FnOnce() -> Work + Send + 'static) -> Spawned<'_, T>
 where
   T: ToNapiValue + Send + 'static,
