@@ -88,10 +88,10 @@ function summary(rounds) {
  * the median of its rounds; `ratio` and `share` are the medians of the per-round native ÷ JS and
  * native ÷ limit.
  */
-async function interleaved(sides, runs = RUNS) {
+async function interleaved(sides) {
   const names = Object.keys(sides)
   const rounds = Object.fromEntries(names.map((name) => [name, []]))
-  for (let run = 0; run < runs; run++) {
+  for (let run = 0; run < RUNS; run++) {
     const order = [...names.slice(run % names.length), ...names.slice(0, run % names.length)]
     for (const name of order) rounds[name].push(await sides[name]())
   }
@@ -299,10 +299,12 @@ results.P5 = stats(requireTimes)
 // Report
 const lines = []
 const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`)
+const ratio = (r) => `${r.ratio.toFixed(2)}×`
+const share = (r) => `${(r.share * 100).toFixed(0)}%`
 lines.push('| figure | native | JS path | limit | native ÷ JS | native ÷ limit |', '| --- | --- | --- | --- | --- | --- |')
 for (const [name, r] of Object.entries(results)) {
   if (!r.unit) continue
-  row(`${name} (${r.unit})`, range(r.native), range(r.js), r.limit ? `${range(r.limit)} — ${r.limitName}` : '—', `${r.ratio.toFixed(2)}×`, r.limit ? `${(r.share * 100).toFixed(0)}%` : '—')
+  row(`${name} (${r.unit})`, range(r.native), range(r.js), r.limit ? `${range(r.limit)} — ${r.limitName}` : '—', ratio(r), r.limit ? share(r) : '—')
 }
 row('P3 NextAuth v4 sign-in p50 / p99 (ms)', `${fmt(results.P3.native.p50)} / ${fmt(results.P3.native.p99)}`, `${fmt(results.P3.js.p50)} / ${fmt(results.P3.js.p99)}`, '—', `${(results.P3.js.p50 / results.P3.native.p50).toFixed(2)}× faster`, '—')
 row('P4 RSS for 100,000 live codes (MiB)', range(results.P4.native), range(results.P4.js), '—', `${(results.P4.native.median / results.P4.js.median).toFixed(2)}×`, '—')
@@ -312,8 +314,6 @@ const p1 = results['P1 getUserByEmail, 64 in flight']
 const p1one = results['P1 getUserByEmail, 1 in flight']
 const p2m = results['P2 token create+use pairs, MemoryStore vs Map store, 64 in flight']
 const p2r = results['P2 token create+use pairs, RedisStore vs ioredis store, 64 in flight']
-const ratio = (r) => `${r.ratio.toFixed(2)}×`
-const share = (r) => `${(r.share * 100).toFixed(0)}%`
 const pairNs = 1e9 / p2m.native.median
 row('empty native call (MemoryStore `size`), ns', fmt(results.floor.median), '—', '—', '—', '—')
 row('wake-up round trip between two threads (Atomics.wait/notify), µs', fmt(results.wake.median), '—', '—', '—', '—')

@@ -387,8 +387,8 @@ impl Redis {
         return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
       }
       let index = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
-      // A try is boxed on its own (~470 bytes) so a call's work stays under 1 KB: glibc serves
-      // smaller blocks from its per-thread cache, larger ones by consolidating its free lists.
+      // A try is boxed on its own (~470 bytes): inline, its slot would be allocated and copied
+      // with every call's work, and keep that work over 1 KB (bench/analysis.md).
       let attempt = Box::pin(tokio::time::timeout_at(
         deadline,
         self.attempt(index, current),
