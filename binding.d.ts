@@ -11,7 +11,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /**
  * The native half of `ChatBotKitPartnerAdapter` / `ChatBotKitContactAdapter`; the JS glue wraps
- * it into NextAuth's adapter object. Inputs arrive with `Date`s already turned into epoch ms.
+ * it into NextAuth's adapter object. Inputs arrive with `Date`s already turned into epoch ms;
+ * users come back as JSON text, which the glue parses (see `Adapter::user`).
  */
 export declare class NativeAdapter {
   /** An adapter whose tokens stay in a native store (`MemoryStore`, `RedisStore`): no call into JS. */
@@ -20,10 +21,10 @@ export declare class NativeAdapter {
   static withJsStore(kind: string, options: object, store: JsStoreFunctions): NativeAdapter
   /** The options given that this adapter does not know (the glue warns about each, once). */
   get unknownOptions(): Array<string>
-  getUser(id: string): Promise<Record<string, any> | null>
-  getUserByEmail(email: string): Promise<Record<string, any> | null>
-  createUser(user: Record<string, any>): Promise<Record<string, any>>
-  updateUser(user: Record<string, any>): Promise<Record<string, any>>
+  getUser(id: string): Promise<string | null>
+  getUserByEmail(email: string): Promise<string | null>
+  createUser(user: Record<string, any>): Promise<string>
+  updateUser(user: Record<string, any>): Promise<string>
   deleteUser(id: string): Promise<void>
   /**
    * `createVerificationToken(identifier, token, expires ms)` answering `expires` once stored,

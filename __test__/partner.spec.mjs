@@ -69,6 +69,17 @@ test('getUserByEmail matches the email case-insensitively', async (t) => {
   t.like(await adapter.getUserByEmail('ann@example.com'), { id: 'usr_9' })
 })
 
+test('a `__proto__` field of an API record stays a plain field of the user, not its prototype', async (t) => {
+  const record = '{"id":"usr_9","email":"ann@example.com","createdAt":1,"updatedAt":1,"__proto__":{"isAdmin":true}}'
+  const { adapter } = await setup(t, {}, {
+    fault: ({ path }) => (path.endsWith('/list') ? { status: 200, body: `{"items":[${record}],"cursor":""}` } : undefined),
+  })
+  const user = await adapter.getUserByEmail(ANN.email)
+  t.is(Object.getPrototypeOf(user), Object.prototype)
+  t.is(user.isAdmin, undefined)
+  t.deepEqual(Object.getOwnPropertyDescriptor(user, '__proto__')?.value, { isAdmin: true })
+})
+
 test('createUser refuses unless autoCreateUser is on', async (t) => {
   const { adapter, users } = await setup(t)
   const error = await t.throwsAsync(adapter.createUser({ email: 'bob@example.com', emailVerified: new Date() }))

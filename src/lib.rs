@@ -150,7 +150,8 @@ impl NativeStore {
 }
 
 /// The native half of `ChatBotKitPartnerAdapter` / `ChatBotKitContactAdapter`; the JS glue wraps
-/// it into NextAuth's adapter object. Inputs arrive with `Date`s already turned into epoch ms.
+/// it into NextAuth's adapter object. Inputs arrive with `Date`s already turned into epoch ms;
+/// users come back as JSON text, which the glue parses (see `Adapter::user`).
 #[napi]
 pub struct NativeAdapter {
   inner: Arc<Adapter>,
@@ -216,9 +217,9 @@ impl NativeAdapter {
   #[napi(
     catch_unwind,
     ts_args_type = "id: string",
-    ts_return_type = "Promise<Record<string, any> | null>"
+    ts_return_type = "Promise<string | null>"
   )]
-  pub fn get_user<'env>(&self, env: &'env Env, id: Value) -> Spawned<'env, Option<Value>> {
+  pub fn get_user<'env>(&self, env: &'env Env, id: Value) -> Spawned<'env, Option<String>> {
     let adapter = self.inner.clone();
     spawn_call(env, move || async move { adapter.get_user(id).await })
   }
@@ -226,13 +227,13 @@ impl NativeAdapter {
   #[napi(
     catch_unwind,
     ts_args_type = "email: string",
-    ts_return_type = "Promise<Record<string, any> | null>"
+    ts_return_type = "Promise<string | null>"
   )]
   pub fn get_user_by_email<'env>(
     &self,
     env: &'env Env,
     email: Value,
-  ) -> Spawned<'env, Option<Value>> {
+  ) -> Spawned<'env, Option<String>> {
     let adapter = self.inner.clone();
     spawn_call(env, move || async move {
       adapter.get_user_by_email(email).await
@@ -242,9 +243,9 @@ impl NativeAdapter {
   #[napi(
     catch_unwind,
     ts_args_type = "user: Record<string, any>",
-    ts_return_type = "Promise<Record<string, any>>"
+    ts_return_type = "Promise<string>"
   )]
-  pub fn create_user<'env>(&self, env: &'env Env, user: Value) -> Spawned<'env, Value> {
+  pub fn create_user<'env>(&self, env: &'env Env, user: Value) -> Spawned<'env, String> {
     let adapter = self.inner.clone();
     spawn_call(env, move || async move { adapter.create_user(user).await })
   }
@@ -252,9 +253,9 @@ impl NativeAdapter {
   #[napi(
     catch_unwind,
     ts_args_type = "user: Record<string, any>",
-    ts_return_type = "Promise<Record<string, any>>"
+    ts_return_type = "Promise<string>"
   )]
-  pub fn update_user<'env>(&self, env: &'env Env, user: Value) -> Spawned<'env, Value> {
+  pub fn update_user<'env>(&self, env: &'env Env, user: Value) -> Spawned<'env, String> {
     let adapter = self.inner.clone();
     spawn_call(env, move || async move { adapter.update_user(user).await })
   }
