@@ -21,18 +21,17 @@ export declare class NativeAdapter {
   static withJsStore(kind: string, options: object, store: JsStoreFunctions): NativeAdapter
   /** The options given that this adapter does not know (the glue warns about each, once). */
   get unknownOptions(): Array<string>
-  getUser(id: string): Promise<string | null>
-  getUserByEmail(email: string): Promise<string | null>
   createUser(user: Record<string, any>): Promise<string>
   updateUser(user: Record<string, any>): Promise<string>
-  deleteUser(id: string): Promise<void>
   /**
-   * `createVerificationToken(identifier, token, expires ms)` answering `expires` once stored,
-   * and `useVerificationToken(identifier, token)` answering the code's `expires` when accepted
-   * (else `null`): plain functions bound to this adapter (see token_functions.rs). Either answers
-   * at once when the work finished without waiting, else with a Promise.
+   * The hot methods as plain functions bound to this adapter (see bound.rs):
+   * `getUser(id)` and `getUserByEmail(email)` answering a Promise of the user as JSON text (or
+   * `null`), `deleteUser(id)`, `createVerificationToken(identifier, token, expires ms)` answering
+   * `expires` once stored, and `useVerificationToken(identifier, token)` answering the code's
+   * `expires` when accepted (else `null`). The token functions answer at once when the work
+   * finished without waiting, else with a Promise.
    */
-  tokenFunctions(): { createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }
+  functions(): { getUser(id: string): Promise<string | null>; getUserByEmail(email: string): Promise<string | null>; deleteUser(id: string): Promise<void>; createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }
 }
 
 /**

@@ -69,6 +69,16 @@ test('getUserByEmail matches the email case-insensitively', async (t) => {
   t.like(await adapter.getUserByEmail('ann@example.com'), { id: 'usr_9' })
 })
 
+test('getUser, getUserByEmail and deleteUser reject an id or email that is not a string, before any request', async (t) => {
+  const { adapter, api } = await setup(t, { autoDeleteUser: true })
+  for (const [method, name, value] of [['getUser', 'id', 5], ['getUserByEmail', 'email', null], ['deleteUser', 'id', { id: 'usr_1' }]]) {
+    const error = await t.throwsAsync(adapter[method](value))
+    t.is(error.code, 'INVALID_ARGUMENT', method)
+    t.is(error.message, `\`${name}\` must be a string`, method)
+  }
+  t.is(api.exchanges.length, 0)
+})
+
 test('a `__proto__` field of an API record stays a plain field of the user, not its prototype', async (t) => {
   const record = '{"id":"usr_9","email":"ann@example.com","createdAt":1,"updatedAt":1,"__proto__":{"isAdmin":true}}'
   const { adapter } = await setup(t, {}, {

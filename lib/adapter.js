@@ -78,11 +78,12 @@ function adapterObject(native, adapterName) {
     }
     return nativeCall(invoke, revive)
   }
-  // The token methods are plain native functions bound to this adapter (the cheapest crossing);
-  // they take the fields as plain arguments (no copy of the object; only what the native side
-  // reads crosses), and answer only the `expires` ms of an accepted code: the token object
-  // NextAuth expects is built here, from the arguments.
-  const tokens = native.tokenFunctions()
+  // The hot methods are plain native functions bound to this adapter (the cheapest crossing):
+  // the lookups and deleteUser take the id or email as it is; the token methods take the fields
+  // as plain arguments (no copy of the object; only what the native side reads crosses), and
+  // answer only the `expires` ms of an accepted code: the token object NextAuth expects is built
+  // here, from the arguments.
+  const bound = native.functions()
   const tokenAnswer = (identifier, token) => (ms) => (ms === null || ms === undefined ? null : { identifier, token, expires: new Date(ms) })
   // A user crosses as JSON text: JSON.parse builds it faster than Node-API can, property by property.
   const user = (text) => withDate(text === null || text === undefined ? null : JSON.parse(text), 'emailVerified')
@@ -91,18 +92,18 @@ function adapterObject(native, adapterName) {
   const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
   return {
     createUser: (data) => call('createUser', data, user),
-    getUser: (id) => call('getUser', id, user),
-    getUserByEmail: (email) => call('getUserByEmail', email, user),
+    getUser: (id) => call('getUser', id, user, () => bound.getUser(id)),
+    getUserByEmail: (email) => call('getUserByEmail', email, user, () => bound.getUserByEmail(email)),
     updateUser: (data) => call('updateUser', data, user),
-    deleteUser: (id) => call('deleteUser', id, nothing),
+    deleteUser: (id) => call('deleteUser', id, nothing, () => bound.deleteUser(id)),
     createVerificationToken: (data) => {
       const { identifier, token } = data ?? {}
       const expires = epochMs(data?.expires)
-      return call('createVerificationToken', data, tokenAnswer(identifier, token), () => tokens.createVerificationToken(identifier, token, expires))
+      return call('createVerificationToken', data, tokenAnswer(identifier, token), () => bound.createVerificationToken(identifier, token, expires))
     },
     useVerificationToken: (params) => {
       const { identifier, token } = params ?? {}
-      return call('useVerificationToken', params, tokenAnswer(identifier, token), () => tokens.useVerificationToken(identifier, token))
+      return call('useVerificationToken', params, tokenAnswer(identifier, token), () => bound.useVerificationToken(identifier, token))
     },
     getUserByAccount: noAccounts,
     linkAccount: noAccounts,

@@ -44,8 +44,7 @@ impl Adapter {
   }
 
   /// The user with this id, or `None` when the API has none.
-  pub async fn get_user(&self, id: Value) -> Result<Option<String>> {
-    let id = string_argument(id, "id")?;
+  pub async fn get_user(&self, id: String) -> Result<Option<String>> {
     match self.fetch(&id, self.client.deadline()).await? {
       Some(record) => self.user(record).map(Some),
       None => Ok(None),
@@ -53,8 +52,7 @@ impl Adapter {
   }
 
   /// The user with this email (compared case-insensitively), or `None`.
-  pub async fn get_user_by_email(&self, email: Value) -> Result<Option<String>> {
-    let email = string_argument(email, "email")?;
+  pub async fn get_user_by_email(&self, email: String) -> Result<Option<String>> {
     match self.find_by_email(&email, self.client.deadline()).await? {
       Some(record) => self.user(record).map(Some),
       None => Ok(None),
@@ -152,7 +150,7 @@ impl Adapter {
   }
 
   /// Checks the record exists, then deletes it, within one `timeout`.
-  pub async fn delete_user(&self, id: Value) -> Result<()> {
+  pub async fn delete_user(&self, id: String) -> Result<()> {
     let deadline = self.client.deadline();
     let noun = self.resource.noun;
     if !self.flags.delete {
@@ -161,7 +159,6 @@ impl Adapter {
         format!("Cannot delete existing {noun}"),
       ));
     }
-    let id = string_argument(id, "id")?;
     let missing = || {
       Error::new(
         code::NOT_FOUND,
@@ -254,13 +251,4 @@ fn invalid_response(op: &str, what: &str) -> Error {
     code::INVALID_RESPONSE,
     format!("{op}: unexpected answer from the API: {what}"),
   )
-}
-
-fn string_argument(value: Value, name: &str) -> Result<String> {
-  match value {
-    Value::String(value) => Ok(value),
-    _ => Err(Error::invalid_argument(format!(
-      "`{name}` must be a string"
-    ))),
-  }
 }

@@ -4,12 +4,12 @@
 
 mod adapter;
 mod api;
+mod bound;
 mod error;
 mod options;
 mod runtime;
 mod settle;
 mod store;
-mod token_functions;
 mod tokens;
 mod user;
 mod uv;
@@ -216,32 +216,6 @@ impl NativeAdapter {
 
   #[napi(
     catch_unwind,
-    ts_args_type = "id: string",
-    ts_return_type = "Promise<string | null>"
-  )]
-  pub fn get_user<'env>(&self, env: &'env Env, id: Value) -> Spawned<'env, Option<String>> {
-    let adapter = self.inner.clone();
-    spawn_call(env, move || async move { adapter.get_user(id).await })
-  }
-
-  #[napi(
-    catch_unwind,
-    ts_args_type = "email: string",
-    ts_return_type = "Promise<string | null>"
-  )]
-  pub fn get_user_by_email<'env>(
-    &self,
-    env: &'env Env,
-    email: Value,
-  ) -> Spawned<'env, Option<String>> {
-    let adapter = self.inner.clone();
-    spawn_call(env, move || async move {
-      adapter.get_user_by_email(email).await
-    })
-  }
-
-  #[napi(
-    catch_unwind,
     ts_args_type = "user: Record<string, any>",
     ts_return_type = "Promise<string>"
   )]
@@ -260,26 +234,18 @@ impl NativeAdapter {
     spawn_call(env, move || async move { adapter.update_user(user).await })
   }
 
+  /// The hot methods as plain functions bound to this adapter (see bound.rs):
+  /// `getUser(id)` and `getUserByEmail(email)` answering a Promise of the user as JSON text (or
+  /// `null`), `deleteUser(id)`, `createVerificationToken(identifier, token, expires ms)` answering
+  /// `expires` once stored, and `useVerificationToken(identifier, token)` answering the code's
+  /// `expires` when accepted (else `null`). The token functions answer at once when the work
+  /// finished without waiting, else with a Promise.
   #[napi(
     catch_unwind,
-    ts_args_type = "id: string",
-    ts_return_type = "Promise<void>"
+    ts_return_type = "{ getUser(id: string): Promise<string | null>; getUserByEmail(email: string): Promise<string | null>; deleteUser(id: string): Promise<void>; createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }"
   )]
-  pub fn delete_user<'env>(&self, env: &'env Env, id: Value) -> Spawned<'env, ()> {
-    let adapter = self.inner.clone();
-    spawn_call(env, move || async move { adapter.delete_user(id).await })
-  }
-
-  /// `createVerificationToken(identifier, token, expires ms)` answering `expires` once stored,
-  /// and `useVerificationToken(identifier, token)` answering the code's `expires` when accepted
-  /// (else `null`): plain functions bound to this adapter (see token_functions.rs). Either answers
-  /// at once when the work finished without waiting, else with a Promise.
-  #[napi(
-    catch_unwind,
-    ts_return_type = "{ createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }"
-  )]
-  pub fn token_functions(&self, env: &Env) -> napi::Result<Object<'static>> {
-    token_functions::functions(env, &self.inner)
+  pub fn functions(&self, env: &Env) -> napi::Result<Object<'static>> {
+    bound::functions(env, &self.inner)
   }
 }
 

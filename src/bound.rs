@@ -1,11 +1,15 @@
-//! The two token methods as plain N-API functions bound to their adapter. A sign-in makes two
-//! token calls, and over a MemoryStore they do little work, so the crossing is most of what they
-//! cost: these functions read their arguments straight from the call — a short string into a
-//! buffer on the stack, not the heap — and skip the class check and borrow bookkeeping napi-rs does
-//! for every method call, which profiles put at about a tenth of a token pair (bench/analysis.md).
-//! What they answer, and how they fail, is what `error::answer` makes of the token rules' work.
+//! The adapter's hot methods as plain N-API functions bound to their adapter: the two token
+//! methods (a sign-in makes two token calls, and over a MemoryStore they do little work, so the
+//! crossing is most of what they cost) and the user lookups by id and email. They read their
+//! string arguments straight from the call — into a buffer on the stack, not the heap — and skip
+//! the class check and borrow bookkeeping napi-rs does for every method call, which profiles put
+//! at about a tenth of a token pair and ~2 µs of a lookup (bench/analysis.md).
+//! The token functions answer what `error::answer` makes of the token rules' work; the user
+//! functions always answer a Promise (their first step waits on the network).
 
 use std::ffi::c_void;
+use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::AssertUnwindSafe;
 use std::ptr;
 use std::sync::Arc;
@@ -15,13 +19,16 @@ use napi::{sys, Env, JsError, Status};
 
 use crate::adapter::Adapter;
 use crate::error::{answer, code, Answer, Error};
-use crate::tokens;
+use crate::{spawn_call, tokens};
 
-/// `{ createVerificationToken, useVerificationToken }` for `adapter`. Each function holds the
-/// adapter until it is garbage-collected.
+/// `{ getUser, getUserByEmail, deleteUser, createVerificationToken, useVerificationToken }` for
+/// `adapter`. Each function holds the adapter until it is garbage-collected.
 pub fn functions(env: &Env, adapter: &Arc<Adapter>) -> napi::Result<Object<'static>> {
   let mut object = Object::new(env)?;
   for (name, callback) in [
+    ("getUser", get_user as Callback),
+    ("getUserByEmail", get_user_by_email as Callback),
+    ("deleteUser", delete_user as Callback),
     ("createVerificationToken", create as Callback),
     ("useVerificationToken", consume as Callback),
   ] {
@@ -32,6 +39,72 @@ pub fn functions(env: &Env, adapter: &Arc<Adapter>) -> napi::Result<Object<'stat
 }
 
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+
+/// `(id)` → a Promise of the user as JSON text, or `null`.
+unsafe extern "C" fn get_user(
+  env: sys::napi_env,
+  info: sys::napi_callback_info,
+) -> sys::napi_value {
+  // SAFETY: called by N-API on the JS thread with this call's `info`.
+  unsafe {
+    spawn_on_string(env, info, "id", |adapter, id| async move {
+      adapter.get_user(id).await
+    })
+  }
+}
+
+/// `(email)` → a Promise of the user as JSON text, or `null`.
+unsafe extern "C" fn get_user_by_email(
+  env: sys::napi_env,
+  info: sys::napi_callback_info,
+) -> sys::napi_value {
+  // SAFETY: called by N-API on the JS thread with this call's `info`.
+  unsafe {
+    spawn_on_string(env, info, "email", |adapter, email| async move {
+      adapter.get_user_by_email(email).await
+    })
+  }
+}
+
+/// `(id)` → a Promise, settled once the user is deleted.
+unsafe extern "C" fn delete_user(
+  env: sys::napi_env,
+  info: sys::napi_callback_info,
+) -> sys::napi_value {
+  // SAFETY: called by N-API on the JS thread with this call's `info`.
+  unsafe {
+    spawn_on_string(env, info, "id", |adapter, id| async move {
+      adapter.delete_user(id).await
+    })
+  }
+}
+
+/// One call of a bound function whose one argument is a string (`name` in the error when it is
+/// not) and whose work waits on the network: the work is spawned, and the call answers a Promise.
+///
+/// # Safety
+/// As for [`call`].
+unsafe fn spawn_on_string<T, Work>(
+  env: sys::napi_env,
+  info: sys::napi_callback_info,
+  name: &'static str,
+  work: impl FnOnce(Arc<Adapter>, String) -> Work + Send + 'static,
+) -> sys::napi_value
+where
+  T: ToNapiValue + Send + 'static,
+  Work: Future<Output = Result<T, Error>> + Send + 'static,
+{
+  // SAFETY: as the caller promises.
+  unsafe {
+    call::<1>(env, info, |env, adapter, [value]| {
+      let value = owned_text(env, value, name)?;
+      let adapter = Arc::clone(adapter);
+      let promise = spawn_call(env, move || work(adapter, value))?;
+      // SAFETY (the block around `call`): on the JS thread, with its env.
+      PromiseRaw::to_napi_value(env.raw(), promise)
+    })
+  }
+}
 
 /// `(identifier, token, expires)` → `expires` (epoch ms) once stored.
 unsafe extern "C" fn create(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
@@ -70,7 +143,7 @@ unsafe extern "C" fn consume(env: sys::napi_env, info: sys::napi_callback_info) 
 unsafe fn call<const N: usize>(
   env: sys::napi_env,
   info: sys::napi_callback_info,
-  body: impl FnOnce(&Env, &Adapter, [sys::napi_value; N]) -> napi::Result<sys::napi_value>,
+  body: impl FnOnce(&Env, &Arc<Adapter>, [sys::napi_value; N]) -> napi::Result<sys::napi_value>,
 ) -> sys::napi_value {
   let env = Env::from_raw(env);
   let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -91,9 +164,10 @@ unsafe fn call<const N: usize>(
     if status != sys::Status::napi_ok || data.is_null() {
       return Err(napi::Error::from_status(Status::from(status)));
     }
-    // SAFETY: `data` is the adapter reference `bound` gave this function, alive while it is.
-    let adapter = unsafe { &*(data as *const Adapter) };
-    body(&env, adapter, argv)
+    // SAFETY: `data` is the adapter reference `bound` gave this function, alive while it is;
+    // borrowed here, never dropped (`ManuallyDrop`): the function keeps its reference.
+    let adapter = ManuallyDrop::new(unsafe { Arc::from_raw(data as *const Adapter) });
+    body(&env, &adapter, argv)
   }));
   let failed = match outcome {
     Ok(Ok(value)) => return value,
@@ -254,6 +328,17 @@ fn text<'b>(
   bytes.truncate(copied);
   *long = String::from_utf8(bytes).ok()?;
   Some(long.as_str())
+}
+
+/// A string argument as an owned `String` (it goes with the call's work to a runtime thread);
+/// anything else throws "`name` must be a string".
+fn owned_text(env: &Env, value: sys::napi_value, name: &str) -> napi::Result<String> {
+  let mut buffer = [0; 256];
+  let mut long = String::new();
+  match text(env, value, &mut buffer, &mut long) {
+    Some(text) => Ok(text.to_owned()),
+    None => Err(Error::invalid_argument(format!("`{name}` must be a string")).throw(env)),
+  }
 }
 
 /// `bytes` as text: an ASCII check is all most identifiers and codes need.
