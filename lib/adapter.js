@@ -86,7 +86,7 @@ function adapterObject(native, adapterName) {
   const bound = native.functions()
   const tokenAnswer = (identifier, token) => (ms) => (ms === null || ms === undefined ? null : { identifier, token, expires: new Date(ms) })
   // A user crosses as JSON text: JSON.parse builds it faster than Node-API can, property by property.
-  const user = (text) => withDate(text === null || text === undefined ? null : JSON.parse(text), 'emailVerified')
+  const user = (text) => withDate(text === null ? null : JSON.parse(text), 'emailVerified')
   const nothing = () => undefined
   const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
   const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
