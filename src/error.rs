@@ -5,9 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use napi::bindgen_prelude::{
-  within_runtime_if_available, Either, JsObjectValue, JsValue, PromiseRaw, ToNapiValue,
-};
+use napi::bindgen_prelude::{Either, JsObjectValue, JsValue, PromiseRaw, ToNapiValue};
 use napi::{sys, Env, JsError, Status};
 
 use crate::store::Work;
@@ -123,7 +121,8 @@ where
   F: Future<Output = Result<T>> + Send + 'static + ?Sized,
 {
   let mut context = Context::from_waker(Waker::noop());
-  match within_runtime_if_available(|| work.as_mut().poll(&mut context)) {
+  let polled = crate::runtime::enter(|| work.as_mut().poll(&mut context));
+  match polled.map_err(|err| err.throw(env))? {
     Poll::Ready(Ok(value)) => Ok(Either::A(value)),
     Poll::Ready(Err(err)) => Err(err.throw(env)),
     Poll::Pending => crate::settle::promise_pinned(env, work).map(Either::B),

@@ -55,13 +55,6 @@ fn init() {
       .unwrap_or_default();
     eprintln!("@chatbotkit/nextauth: internal error at {place}; the call was rejected");
   }));
-  match runtime::build() {
-    Ok(rt) => napi::bindgen_prelude::create_custom_tokio_runtime(rt),
-    // napi-rs makes its default runtime at the first call instead.
-    Err(err) => {
-      eprintln!("@chatbotkit/nextauth: cannot start the async runtime ({err}); using the default")
-    }
-  }
 }
 
 /// The native half of `MemoryStore` and `RedisStore` (JS classes in index.js wrap it): values in

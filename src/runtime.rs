@@ -1,24 +1,105 @@
-//! The addon's Tokio runtime: napi-rs's default (a multi-thread runtime with every driver), with
-//! one worker fewer than the machine has cores, so the JS thread keeps a core of its own.
+//! The addon's Tokio runtime: a current-thread runtime driven by one thread of its own
+//! (`chatbotkit-rt`), started by the first call that needs it and shared by every JS thread of
+//! the process (main and workers). It lives as long as the process; it never keeps Node alive
+//! (a pending call does, through `settle`), and an idle addon starts no thread at all.
 //!
-//! The workers only wait on the network and Redis and do the little work around it; a call's
-//! JS side runs on the JS thread. With a worker per core, the workers woke each other for every
-//! call: one call at a time, ~4.9 futex calls a call, ~1.7 with one worker fewer (`strace -f -c`,
-//! two cores). On two cores one worker used ~17% less CPU per call one call at a time, and with 64
-//! calls in flight stayed within noise of two workers (`bench/analysis.md`). If napi-rs ever
-//! restarts its runtime (after the last environment exits), it falls back to its own default.
+//! The runtime only waits on the network and Redis and does the little work around it; a call's
+//! JS side runs on the JS thread. One thread with no work-stealing scheduler is the cheapest way
+//! to do that, and it answers tens of thousands of API calls a second, far more than one Node
+//! process asks of it (DNS lookups go to Tokio's blocking pool, as before).
 //!
-//! A worker about to park (or stop) sends the JS-thread wake-ups it held while busy
+//! Calls reach it through one channel, so the calls a JS thread makes in one turn wake the
+//! runtime thread once: a task spawned from another thread wakes a current-thread runtime every
+//! time (an `eventfd` write each), and the channel's receiver is woken only if it sleeps. The
+//! runtime thread spawns each job as its own task. With 64 calls in flight this took
+//! getUserByEmail from ~66 to ~59 µs of client CPU a call against the multi-thread runtime with
+//! one worker it replaces (`bench/analysis.md`).
+//!
+//! The thread, about to park, sends the JS-thread wake-ups it held while busy
 //! (`settle::flush_wakes`).
 
-use tokio::runtime::{Builder, Runtime};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Mutex, OnceLock};
 
-pub fn build() -> std::io::Result<Runtime> {
-  let cores = std::thread::available_parallelism().map_or(1, usize::from);
-  Builder::new_multi_thread()
-    .worker_threads(cores.saturating_sub(1).max(1))
+use tokio::runtime::{Builder, Handle};
+use tokio::sync::mpsc;
+
+use crate::error::{code, Error, Result};
+
+pub type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+struct Runtime {
+  handle: Handle,
+  jobs: mpsc::UnboundedSender<Job>,
+}
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+/// Held while the runtime starts, so two JS threads never start two.
+static STARTING: Mutex<()> = Mutex::new(());
+
+/// The runtime, started on first use. If it cannot start (no thread could be made), the call
+/// fails with the reason and the next call tries again.
+fn runtime() -> Result<&'static Runtime> {
+  if let Some(runtime) = RUNTIME.get() {
+    return Ok(runtime);
+  }
+  let _starting = STARTING
+    .lock()
+    .unwrap_or_else(|poisoned| poisoned.into_inner());
+  if let Some(runtime) = RUNTIME.get() {
+    return Ok(runtime);
+  }
+  let runtime = start().map_err(|reason| unavailable(&reason))?;
+  Ok(RUNTIME.get_or_init(|| runtime))
+}
+
+fn unavailable(reason: &str) -> Error {
+  Error::new(
+    code::INTERNAL,
+    format!("cannot start the addon's async runtime: {reason}"),
+  )
+}
+
+fn start() -> std::result::Result<Runtime, String> {
+  let runtime = Builder::new_current_thread()
     .enable_all()
     .on_thread_park(crate::settle::flush_wakes)
-    .on_thread_stop(crate::settle::flush_wakes)
     .build()
+    .map_err(|err| err.to_string())?;
+  let handle = runtime.handle().clone();
+  let (jobs, mut inbox) = mpsc::unbounded_channel::<Job>();
+  std::thread::Builder::new()
+    .name("chatbotkit-rt".to_owned())
+    .spawn(move || {
+      runtime.block_on(async move {
+        while let Some(job) = inbox.recv().await {
+          tokio::spawn(job);
+        }
+      })
+    })
+    .map_err(|err| err.to_string())?;
+  Ok(Runtime { handle, jobs })
+}
+
+/// Checks the runtime is running (starting it on first use).
+pub fn ready() -> Result<()> {
+  runtime().map(|_| ())
+}
+
+/// Runs `job` on the runtime. A job it cannot take (it failed to start) is dropped here, so
+/// whatever the job owns is released (`settle` rejects the call's promise then).
+pub fn spawn(job: Job) {
+  if let Ok(runtime) = runtime() {
+    // Fails only if the runtime thread's loop has ended, which it does not: the sender lives
+    // in a static, so the receiver never sees the channel close.
+    let _ = runtime.jobs.send(job);
+  }
+}
+
+/// Runs `f` on this thread inside the runtime's context, so what it starts (timers, sockets,
+/// tasks) belongs to the runtime and goes on there.
+pub fn enter<T>(f: impl FnOnce() -> T) -> Result<T> {
+  let _context = runtime()?.handle.enter();
+  Ok(f())
 }

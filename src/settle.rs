@@ -2,7 +2,7 @@
 //! worker's) while it has calls in flight. A Tokio task pushes its result onto the channel's
 //! queue; the channel's threadsafe function wakes the JS thread, which settles every completion
 //! that is ready in one callback. No threadsafe function or libuv handle is made per call, and
-//! completions that land together cost one wake-up: a runtime worker holds the wake-up until it
+//! completions that land together cost one wake-up: the runtime thread holds the wake-up until it
 //! has nothing left to run (or, while it stays busy, until its 64th answer or one that comes
 //! 500 µs after the first), so the answers it reads meanwhile ride along (at 64 in flight, 0.22
 //! JS-thread wake-ups a call instead of 0.46). The channel lives through a busy period: it is
@@ -45,6 +45,31 @@ struct Deferred(sys::napi_deferred);
 // SAFETY: the pointer is only dereferenced by N-API on its own JS thread (in `drain`).
 unsafe impl Send for Deferred {}
 
+/// A promise its task still owes a settlement. Settled with the task's outcome, or — if the task
+/// is dropped before it finishes (the runtime could not take it) — rejected, so no promise is left
+/// pending and no process waits on it forever.
+struct Owed {
+  deferred: Option<Deferred>,
+  channel: Arc<Channel>,
+}
+
+impl Owed {
+  fn settle(mut self, settle: Settle) {
+    if let Some(deferred) = self.deferred.take() {
+      self.channel.push(Completion { deferred, settle });
+    }
+  }
+}
+
+impl Drop for Owed {
+  fn drop(&mut self) {
+    if let Some(deferred) = self.deferred.take() {
+      let settle: Settle = Box::new(|env| Err(internal_error().into_js_value(env)));
+      self.channel.push(Completion { deferred, settle });
+    }
+  }
+}
+
 /// One JS thread's channel: its threadsafe function and the queue it drains.
 struct Channel {
   /// Set once, right after the function is made and before anything can call it.
@@ -61,7 +86,7 @@ struct Channel {
 #[derive(Default)]
 struct State {
   queue: Vec<Completion>,
-  /// A wake-up of the JS thread is on its way, or held by a worker until it parks: later
+  /// A wake-up of the JS thread is on its way, or held by the runtime thread until it parks: later
   /// completions ride along with it.
   scheduled: bool,
   /// The channel was released (idle), or its environment is being torn down: its threadsafe
@@ -83,7 +108,7 @@ impl Channel {
   }
 
   /// From a Tokio task: queues the completion and asks for a wake-up of the JS thread unless one
-  /// is already asked for. On one of the addon's workers the wake-up waits until the worker has
+  /// is already asked for. On the addon's runtime thread the wake-up waits until that thread has
   /// nothing left to run (`flush_wakes`, before it parks), so answers that arrive together reach
   /// the JS thread in one wake-up; elsewhere it is sent at once.
   fn push(self: &Arc<Self>, completion: Completion) {
@@ -96,8 +121,8 @@ impl Channel {
       state.queue.push(completion);
       !std::mem::replace(&mut state.scheduled, true)
     };
-    // `Some(true)`: this worker holds the wake-up (or another thread does); `Some(false)`: this
-    // worker has held wake-ups long enough; `None`: not one of the runtime's workers.
+    // `Some(true)`: this thread holds the wake-up (or another thread does); `Some(false)`: this
+    // thread has held wake-ups long enough; `None`: not the runtime thread.
     let held = HELD
       .try_with(|slot| {
         let mut slot = slot.try_borrow_mut().ok()?;
@@ -108,7 +133,7 @@ impl Channel {
         if held.channels.is_empty() {
           return Some(true);
         }
-        // A worker that stays busy still wakes the JS thread now and then.
+        // A runtime thread that stays busy still wakes the JS thread now and then.
         held.completions += 1;
         if held.completions == 1 {
           held.since = Instant::now();
@@ -165,30 +190,30 @@ impl Channel {
   }
 }
 
-/// A worker holds wake-ups until it parks, or until this many answers...
+/// The runtime thread holds wake-ups until it parks, or until this many answers...
 const MAX_HELD: usize = 64;
-/// ...or an answer this long after the first it held (checked as answers come: a worker with
-/// nothing to do parks, and parking sends them).
+/// ...or an answer this long after the first it held (checked as answers come: with nothing to
+/// do it parks, and parking sends them).
 const MAX_HOLD: Duration = Duration::from_micros(500);
 
 struct HeldWakes {
-  /// Channels this worker owes a wake-up.
+  /// Channels this thread owes a wake-up.
   channels: Vec<Arc<Channel>>,
-  /// Answers queued since this worker began holding.
+  /// Answers queued since this thread began holding.
   completions: usize,
   since: Instant,
 }
 
 thread_local! {
-  /// On the addon's runtime workers (after their first park): the channels whose JS thread this
-  /// worker will wake before it parks again. `None` on every other thread.
+  /// On the addon's runtime thread (after its first park): the channels whose JS thread it will
+  /// wake before it parks again. `None` on every other thread.
   static HELD: RefCell<Option<HeldWakes>> = const { RefCell::new(None) };
 }
 
-/// On a runtime worker about to park (the runtime's `on_thread_park`), and when it has held
+/// On the runtime thread about to park (the runtime's `on_thread_park`), and when it has held
 /// wake-ups long enough: wakes every JS thread it owes a wake-up. The first park also makes the
-/// worker one that holds them (only workers park through this hook; the blocking pool's threads
-/// never do). Also run as a worker stops, so nothing it holds is lost.
+/// thread one that holds them (only the runtime thread parks through this hook; the blocking
+/// pool's threads never do).
 pub fn flush_wakes() {
   let channels = HELD.try_with(|slot| {
     let Ok(mut slot) = slot.try_borrow_mut() else {
@@ -241,26 +266,29 @@ where
   T: ToNapiValue + Send + 'static,
   F: Future<Output = Result<T>> + Send + 'static + ?Sized,
 {
+  crate::runtime::ready().map_err(|err| err.throw(env))?;
   let local = local(env)?;
   let mut deferred = ptr::null_mut();
   let mut promise = ptr::null_mut();
   // SAFETY: on the JS thread, with its env.
   check(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
   local.pending.set(local.pending.get() + 1);
-  let channel = local.channel.clone();
-  let deferred = Deferred(deferred);
+  let owed = Owed {
+    deferred: Some(Deferred(deferred)),
+    channel: local.channel.clone(),
+  };
   let work = AssertUnwindSafe(work).catch_unwind();
-  napi::bindgen_prelude::spawn(async move {
+  // A job the runtime cannot take is dropped, and `owed` rejects its promise.
+  crate::runtime::spawn(Box::pin(async move {
     let outcome = work.await.unwrap_or_else(|_| Err(internal_error()));
-    let settle: Settle = Box::new(move |env| match outcome {
+    owed.settle(Box::new(move |env| match outcome {
       // SAFETY: `env` is the JS thread's own, inside the drain callback.
       Ok(value) => unsafe { T::to_napi_value(env, value) }
         // SAFETY: as above.
         .map_err(|err| unsafe { JsError::from(err).into_value(env) }),
       Err(err) => Err(err.into_js_value(env)),
-    });
-    channel.push(Completion { deferred, settle });
-  });
+    }));
+  }));
   Ok(PromiseRaw::new(env.raw(), promise))
 }
 
