@@ -120,11 +120,8 @@ fn partner_to_user(mut record: Record) -> Result<Value> {
       "the partner user has no email address",
     ));
   }
-  let created_at = record.get("createdAt").and_then(Value::as_f64);
-  record.insert(
-    "emailVerified".into(),
-    created_at.map(Value::from).unwrap_or(Value::Null),
-  );
+  let verified = timestamp(&record, "createdAt");
+  record.insert("emailVerified".into(), verified);
   Ok(Value::Object(record))
 }
 
@@ -141,13 +138,19 @@ fn contact_to_user(mut record: Record) -> Result<Value> {
       ))
     }
   };
-  let verified_at = record.get("verifiedAt").and_then(Value::as_f64);
+  let verified = timestamp(&record, "verifiedAt");
   record.insert("email".into(), Value::from(email));
-  record.insert(
-    "emailVerified".into(),
-    verified_at.map(Value::from).unwrap_or(Value::Null),
-  );
+  record.insert("emailVerified".into(), verified);
   Ok(Value::Object(record))
+}
+
+/// A record's epoch-ms field as the API wrote it (an integer stays one, and JS reads it back
+/// exactly), or `null` when it is missing or not a number.
+fn timestamp(record: &Record, key: &str) -> Value {
+  match record.get(key) {
+    Some(number @ Value::Number(_)) => number.clone(),
+    _ => Value::Null,
+  }
 }
 
 /// The `meta` keys a patch changes: the email lookups rely on `meta.email`, and the image lives in
