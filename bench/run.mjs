@@ -325,7 +325,7 @@ target(
   'getUserByEmail ≥ 2× the JS path at 1 in flight',
   p1one.ratio >= 2,
   `${ratio(p1one)}; a call takes ${fmt(latency(p1one.native))} µs, the JS path's ${fmt(latency(p1one.js))} µs, wrk's request ${fmt(latency(p1one.limit))} µs ` +
-    `(the native call adds two thread hand-offs to wrk's two, JS thread → Tokio worker → JS thread; a wake-up round trip costs ${fmt(results.wake.median)} µs here)`,
+    `(the native call adds two thread hand-offs to wrk's two, JS thread → the addon's runtime thread → JS thread; a wake-up round trip costs ${fmt(results.wake.median)} µs here)`,
 )
 target('getUserByEmail ≥ 2× the JS path at 64 in flight', p1.ratio >= 2, ratio(p1))
 // On a machine whose cores the client and the fake API share, the most calls/s a client can reach
