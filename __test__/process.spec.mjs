@@ -43,6 +43,39 @@ test('a process that used the adapter, the API pool and a JS store exits by itse
   t.regex(output, /done/)
 })
 
+// The addon's runtime is one thread of its own, started by the first call that waits on the network
+// or Redis: a process that only loads the package, or only uses a MemoryStore, has none; a process
+// with calls from the main thread and from workers has exactly one. (Thread names from /proc: Linux.)
+test('the runtime thread starts with the first waiting call, and one serves every JS thread', async (t) => {
+  if (process.platform !== 'linux') return t.pass('thread names are read from /proc')
+  const { code, output } = await run(`
+    import { readdirSync, readFileSync } from 'node:fs'
+    import { Worker } from 'node:worker_threads'
+    import { ChatBotKitPartnerAdapter, MemoryStore } from '@chatbotkit/nextauth'
+    import { SECRET, startFakeApi } from './__test__/fixtures/fake-api.mjs'
+    const runtimeThreads = () => readdirSync('/proc/self/task').filter((id) => readFileSync('/proc/self/task/' + id + '/comm', 'utf8').trim() === 'chatbotkit-rt').length
+    const api = await startFakeApi({ seed: { 'partner/user': [{ email: 'ann@example.com' }] } })
+    const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: api.url })
+    await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'abc', expires: new Date(Date.now() + 60000) })
+    await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abc' })
+    const idle = runtimeThreads()
+    const found = (await adapter.getUserByEmail('ann@example.com'))?.email
+    const worker = new Worker(\`
+      const { parentPort, workerData } = require('node:worker_threads')
+      const { ChatBotKitPartnerAdapter, MemoryStore } = require(workerData.root)
+      ChatBotKitPartnerAdapter({ secret: workerData.secret, store: new MemoryStore(), baseUrl: workerData.url })
+        .getUserByEmail('ann@example.com').then((user) => parentPort.postMessage(user?.email))
+    \`, { eval: true, execArgv: [], workerData: { root: process.cwd(), secret: SECRET, url: api.url } })
+    const fromWorker = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject))
+    await worker.terminate()
+    console.log(JSON.stringify({ idle, found, fromWorker, after: runtimeThreads() }))
+    await api.close()
+  `)
+  t.is(code, 0, output)
+  const line = output.split('\n').find((l) => l.startsWith('{'))
+  t.deepEqual(JSON.parse(line ?? 'null'), { idle: 0, found: 'ann@example.com', fromWorker: 'ann@example.com', after: 1 }, output)
+})
+
 test('a store whose promise never settles does not hang the process', async (t) => {
   const { code, output } = await run(`
     import { ChatBotKitPartnerAdapter } from '@chatbotkit/nextauth'
