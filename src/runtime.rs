@@ -30,9 +30,19 @@ use crate::error::{code, Error, Result};
 
 pub type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-struct Runtime {
+pub struct Runtime {
   handle: Handle,
   jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Runtime {
+  /// Runs `job` on the runtime thread.
+  pub fn spawn(&self, job: Job) {
+    // Fails only if the runtime thread's loop has ended, which it does not: the sender lives in
+    // a static, so the receiver never sees the channel close. (A job dropped here would release
+    // what it owns; `settle` rejects the call's promise then.)
+    let _ = self.jobs.send(job);
+  }
 }
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
@@ -41,7 +51,7 @@ static STARTING: Mutex<()> = Mutex::new(());
 
 /// The runtime, started on first use. If it cannot start (no thread could be made), the call
 /// fails with the reason and the next call tries again.
-fn runtime() -> Result<&'static Runtime> {
+pub fn runtime() -> Result<&'static Runtime> {
   if let Some(runtime) = RUNTIME.get() {
     return Ok(runtime);
   }
@@ -81,21 +91,6 @@ fn start() -> std::result::Result<Runtime, String> {
     })
     .map_err(|err| err.to_string())?;
   Ok(Runtime { handle, jobs })
-}
-
-/// Checks the runtime is running (starting it on first use).
-pub fn ready() -> Result<()> {
-  runtime().map(|_| ())
-}
-
-/// Runs `job` on the runtime. A job it cannot take (it failed to start) is dropped here, so
-/// whatever the job owns is released (`settle` rejects the call's promise then).
-pub fn spawn(job: Job) {
-  if let Ok(runtime) = runtime() {
-    // Fails only if the runtime thread's loop has ended, which it does not: the sender lives
-    // in a static, so the receiver never sees the channel close.
-    let _ = runtime.jobs.send(job);
-  }
 }
 
 /// Runs `f` on this thread inside the runtime's context, so what it starts (timers, sockets,

@@ -54,7 +54,7 @@ struct Owed {
 }
 
 impl Owed {
-  fn settle(mut self, settle: Settle) {
+  fn settle(&mut self, settle: Settle) {
     if let Some(deferred) = self.deferred.take() {
       self.channel.push(Completion { deferred, settle });
     }
@@ -63,10 +63,7 @@ impl Owed {
 
 impl Drop for Owed {
   fn drop(&mut self) {
-    if let Some(deferred) = self.deferred.take() {
-      let settle: Settle = Box::new(|env| Err(internal_error().into_js_value(env)));
-      self.channel.push(Completion { deferred, settle });
-    }
+    self.settle(Box::new(|env| Err(internal_error().into_js_value(env))));
   }
 }
 
@@ -266,20 +263,19 @@ where
   T: ToNapiValue + Send + 'static,
   F: Future<Output = Result<T>> + Send + 'static + ?Sized,
 {
-  crate::runtime::ready().map_err(|err| err.throw(env))?;
+  let runtime = crate::runtime::runtime().map_err(|err| err.throw(env))?;
   let local = local(env)?;
   let mut deferred = ptr::null_mut();
   let mut promise = ptr::null_mut();
   // SAFETY: on the JS thread, with its env.
   check(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
   local.pending.set(local.pending.get() + 1);
-  let owed = Owed {
+  let mut owed = Owed {
     deferred: Some(Deferred(deferred)),
     channel: local.channel.clone(),
   };
   let work = AssertUnwindSafe(work).catch_unwind();
-  // A job the runtime cannot take is dropped, and `owed` rejects its promise.
-  crate::runtime::spawn(Box::pin(async move {
+  runtime.spawn(Box::pin(async move {
     let outcome = work.await.unwrap_or_else(|_| Err(internal_error()));
     owed.settle(Box::new(move |env| match outcome {
       // SAFETY: `env` is the JS thread's own, inside the drain callback.
