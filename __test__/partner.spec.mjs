@@ -90,6 +90,32 @@ test('a `__proto__` field of an API record stays a plain field of the user, not 
   t.deepEqual(Object.getOwnPropertyDescriptor(user, '__proto__')?.value, { isAdmin: true })
 })
 
+test('a record reaches the user as JSON.parse reads the API\'s text: the last of a repeated key, escapes undone, numbers as written', async (t) => {
+  // Pretty-printed, as another server might send it; `email` twice (the second escaped), `createdAt` first not a number.
+  const record = `{
+    "id": "usr_9", "email": "old@example.com", "em\\u0061il": "Ann@Example.com",
+    "createdAt": "soon", "createdAt": 1767225600000, "name": "A\\u00f1n \\"the first\\"",
+    "big": 12345678901234567890, "ratio": 1.5e3, "meta": { "plan": "pro", "tags": [1, "two", null] }
+  }`
+  const body = `{ "items": [ ${record} ], "cursor": "" }\n`
+  const { adapter } = await setup(t, {}, { fault: ({ path }) => (path.endsWith('/list') ? { status: 200, body } : undefined) })
+  const user = await adapter.getUserByEmail('ann@example.com')
+  t.deepEqual({ ...user, emailVerified: user.emailVerified.getTime() }, { ...JSON.parse(record), emailVerified: 1767225600000 })
+  t.is(user.email, 'Ann@Example.com')
+  t.is(user.name, 'Añn "the first"')
+  // The first `email` is not the record's address.
+  t.is(await adapter.getUserByEmail('old@example.com'), null)
+})
+
+test('a list answer that is not a list of records rejects with INVALID_RESPONSE', async (t) => {
+  for (const body of ['[]', '{"items":{}}', '{"items":[{"email":"ann@example.com"}]}', '{"items":[1]}', '{"items":[]} trailing']) {
+    const { adapter } = await setup(t, {}, { fault: ({ path }) => (path.endsWith('/list') ? { status: 200, body } : undefined) })
+    const error = await t.throwsAsync(adapter.getUserByEmail(ANN.email), undefined, body)
+    t.is(error.code, 'INVALID_RESPONSE', body)
+    t.regex(error.message, /^listPartnerUsers: /, body)
+  }
+})
+
 test('createUser refuses unless autoCreateUser is on', async (t) => {
   const { adapter, users } = await setup(t)
   const error = await t.throwsAsync(adapter.createUser({ email: 'bob@example.com', emailVerified: new Date() }))

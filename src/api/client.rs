@@ -149,13 +149,14 @@ impl Client {
     Instant::now() + self.timeout
   }
 
-  /// GET; `Ok(None)` when the API answers 404.
+  /// GET; the answer's JSON text (read it with [`Object`](super::Object), [`not_json`] when it is
+  /// not), `Ok(None)` when the API answers 404.
   pub async fn get(
     &self,
     operation: &'static str,
     url: Url,
     deadline: Instant,
-  ) -> Result<Option<Value>> {
+  ) -> Result<Option<String>> {
     // The request in flight is boxed (~770 bytes), not inlined into every caller's future: each
     // adapter method's future stays small to move and to allocate. Made in a `let`: a temporary
     // in the awaited expression would keep a slot of its full size in this future.
@@ -170,7 +171,7 @@ impl Client {
     send.await
   }
 
-  /// POST with a JSON body; `Ok(None)` when the API answers 404.
+  /// POST with a JSON body; the answer parsed, `Ok(None)` when the API answers 404.
   pub async fn post(
     &self,
     operation: &'static str,
@@ -183,7 +184,12 @@ impl Client {
       Error::invalid_argument(format!("{operation}: cannot encode the request: {err}"))
     })?;
     let send = Box::pin(self.send(operation, Method::POST, url, Some(body), retry, deadline));
-    send.await
+    match send.await? {
+      Some(text) => serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|_| not_json(operation)),
+      None => Ok(None),
+    }
   }
 
   async fn send(
@@ -194,7 +200,7 @@ impl Client {
     body: Option<Vec<u8>>,
     retry: Retry,
     deadline: Instant,
-  ) -> Result<Option<Value>> {
+  ) -> Result<Option<String>> {
     let auth = self.auth.clone()?;
     // One deadline for the call: a hung API answers TIMEOUT by `deadline`, whatever `retries` says.
     let mut attempt = 0;
@@ -265,15 +271,9 @@ impl Client {
       }
     }
     if status.is_success() {
-      return match serde_json::from_slice::<Value>(&bytes) {
-        Ok(value) => Attempt::Done(Some(value)),
-        Err(_) => Attempt::Failed(
-          Error::new(
-            code::INVALID_RESPONSE,
-            format!("{operation}: the API answered {status} with a body that is not JSON"),
-          ),
-          None,
-        ),
+      return match String::from_utf8(bytes) {
+        Ok(text) => Attempt::Done(Some(text)),
+        Err(_) => Attempt::Failed(not_json(operation), None),
       };
     }
     if status == StatusCode::NOT_FOUND {
@@ -316,8 +316,16 @@ impl Client {
 /// What one attempt came to: a result, or an error and — when a retry is allowed — the delay the
 /// server asked for (`Some(None)`: our own backoff).
 enum Attempt {
-  Done(Option<Value>),
+  Done(Option<String>),
   Failed(Error, Option<Option<Duration>>),
+}
+
+/// A successful answer whose body is not the JSON the operation answers with.
+pub fn not_json(operation: &str) -> Error {
+  Error::new(
+    code::INVALID_RESPONSE,
+    format!("{operation}: the API's answer is not JSON"),
+  )
 }
 
 /// Whether a request that failed before any response may be retried: a read after any connection

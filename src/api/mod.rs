@@ -2,7 +2,11 @@
 //! resources described as data.
 
 mod client;
+mod record;
 mod resource;
 
-pub use client::{path_segment, Client, ClientOptions, Retry, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS};
-pub use resource::{Record, Resource, CONTACTS, PARTNER_USERS};
+pub use client::{
+  not_json, path_segment, Client, ClientOptions, Retry, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS,
+};
+pub use record::{NotObject, Object, Record};
+pub use resource::{Resource, CONTACTS, PARTNER_USERS};

@@ -1,13 +1,13 @@
 //! The kinds of ChatBotKit record an adapter keeps users in, described as data: endpoints,
 //! operation names, wording, and how a record maps to and from NextAuth's user.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
+use super::record::{Object, Record};
 use crate::error::{code, Error, Result};
 use crate::user::{Field, UserPatch};
-
-/// A ChatBotKit record as the API returns it: a JSON object.
-pub type Record = Map<String, Value>;
 
 /// One kind of record (partner users, contacts) and everything that differs between them.
 pub struct Resource {
@@ -24,15 +24,16 @@ pub struct Resource {
   /// Query parameters that look a record up by email.
   pub email_query: fn(&str) -> Vec<(&'static str, String)>,
   /// The email address a record carries, to check a lookup's answer.
-  pub record_email: fn(&Record) -> Option<&str>,
-  /// A record as NextAuth's user: every API field, plus `email` and `emailVerified` (epoch ms).
-  pub to_user: fn(Record) -> Result<Value>,
+  pub record_email: fn(&Object) -> Option<String>,
+  /// A record as NextAuth's user, in JSON text: every API field, plus `email` and `emailVerified`
+  /// (epoch ms).
+  pub to_user: fn(&Record) -> Result<String>,
   /// The create body for a new user with this email.
   pub create_body: fn(&str, &UserPatch) -> Value,
   /// Whether building the update body needs the stored record (to merge into its `meta`).
   pub update_reads_record: fn(&UserPatch) -> bool,
   /// The update body: only what the patch names (the record is there when asked for above).
-  pub update_body: fn(&UserPatch, Option<&Record>) -> Record,
+  pub update_body: fn(&UserPatch, Option<&Record>) -> Map<String, Value>,
 }
 
 pub struct Operations {
@@ -57,7 +58,7 @@ pub static PARTNER_USERS: Resource = Resource {
   },
   flag_options: ["autoCreateUser", "autoUpdateUser", "autoDeleteUser"],
   email_query: |email| vec![("email", email.to_owned())],
-  record_email: |record| record.get("email").and_then(Value::as_str),
+  record_email: |record| record.str("email").map(Cow::into_owned),
   to_user: partner_to_user,
   create_body: |email, patch| {
     let mut body = partner_fields(patch);
@@ -87,12 +88,7 @@ pub static CONTACTS: Resource = Resource {
   ],
   // The dotted deep-object form the official SDK sends.
   email_query: |email| vec![("meta.email", email.to_owned())],
-  record_email: |record| {
-    let meta_email = record.get("meta").and_then(|meta| meta.get("email"));
-    meta_email
-      .or_else(|| record.get("email"))
-      .and_then(Value::as_str)
-  },
+  record_email: contact_email,
   to_user: contact_to_user,
   create_body: |email, patch| {
     let mut meta = Map::new();
@@ -112,25 +108,31 @@ pub static CONTACTS: Resource = Resource {
   update_body: contact_update_body,
 };
 
-fn partner_to_user(mut record: Record) -> Result<Value> {
-  let has_email = matches!(record.get("email"), Some(Value::String(email)) if !email.is_empty());
-  if !has_email {
+fn partner_to_user(record: &Record) -> Result<String> {
+  if record.str("email").is_none_or(|email| email.is_empty()) {
     return Err(Error::new(
       code::INVALID_RESPONSE,
       "the partner user has no email address",
     ));
   }
-  let verified = timestamp(&record, "createdAt");
-  record.insert("emailVerified".into(), verified);
-  Ok(Value::Object(record))
+  Ok(record.with_members(&[("emailVerified", timestamp(record, "createdAt"))]))
 }
 
-fn contact_to_user(mut record: Record) -> Result<Value> {
-  let email = match (record.get("email"), record.get("fingerprint")) {
-    (Some(Value::String(email)), _) if !email.is_empty() => email.clone(),
-    (_, Some(Value::String(fingerprint))) if !fingerprint.is_empty() => {
-      format!("{fingerprint}@contact.local")
+/// `meta.email` when the contact's `meta` has that key (a value that is not a string counts as no
+/// address), else its `email`.
+fn contact_email(record: &Object) -> Option<String> {
+  if let Some(meta) = record.object("meta") {
+    if meta.raw("email").is_some() {
+      return meta.str("email").map(Cow::into_owned);
     }
+  }
+  record.str("email").map(Cow::into_owned)
+}
+
+fn contact_to_user(record: &Record) -> Result<String> {
+  let email = match (record.str("email"), record.str("fingerprint")) {
+    (Some(email), _) if !email.is_empty() => email.into_owned(),
+    (_, Some(fingerprint)) if !fingerprint.is_empty() => format!("{fingerprint}@contact.local"),
     _ => {
       return Err(Error::new(
         code::INVALID_RESPONSE,
@@ -138,19 +140,15 @@ fn contact_to_user(mut record: Record) -> Result<Value> {
       ))
     }
   };
-  let verified = timestamp(&record, "verifiedAt");
-  record.insert("email".into(), Value::from(email));
-  record.insert("emailVerified".into(), verified);
-  Ok(Value::Object(record))
+  let email = Value::from(email).to_string();
+  let verified = timestamp(record, "verifiedAt");
+  Ok(record.with_members(&[("email", &email), ("emailVerified", verified)]))
 }
 
 /// A record's epoch-ms field as the API wrote it (an integer stays one, and JS reads it back
 /// exactly), or `null` when it is missing or not a number.
-fn timestamp(record: &Record, key: &str) -> Value {
-  match record.get(key) {
-    Some(number @ Value::Number(_)) => number.clone(),
-    _ => Value::Null,
-  }
+fn timestamp<'r>(record: &'r Record, key: &str) -> &'r str {
+  record.number(key).unwrap_or("null")
 }
 
 /// The `meta` keys a patch changes: the email lookups rely on `meta.email`, and the image lives in
@@ -166,10 +164,7 @@ fn contact_meta_changes(patch: &UserPatch) -> impl Iterator<Item = (&'static str
 
 /// Name, email and `verifiedAt` as the patch gives them; `meta` is the stored one with only the
 /// changed keys replaced, so no key the adapter (or the app) relies on is dropped.
-fn contact_update_body(
-  patch: &UserPatch,
-  record: Option<&Map<String, Value>>,
-) -> Map<String, Value> {
+fn contact_update_body(patch: &UserPatch, record: Option<&Record>) -> Map<String, Value> {
   let mut body = Map::new();
   if let Some(name) = patch.name.to_send() {
     body.insert("name".into(), Value::from(name));
@@ -182,10 +177,7 @@ fn contact_update_body(
   }
   let mut changes = contact_meta_changes(patch).peekable();
   if changes.peek().is_some() {
-    let mut meta = match record.and_then(|r| r.get("meta")) {
-      Some(Value::Object(meta)) => meta.clone(),
-      _ => Map::new(),
-    };
+    let mut meta = record.and_then(|r| r.map("meta")).unwrap_or_default();
     for (key, value) in changes {
       meta.insert(key.into(), Value::from(value));
     }
@@ -195,7 +187,7 @@ fn contact_update_body(
 }
 
 /// `name`, `image` and `email` as the patch gives them; a `null` name or image clears it.
-fn partner_fields(patch: &UserPatch) -> Record {
+fn partner_fields(patch: &UserPatch) -> Map<String, Value> {
   let mut body = Map::new();
   for (key, field) in [("name", &patch.name), ("image", &patch.image)] {
     if let Some(value) = field.to_send() {
