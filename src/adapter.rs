@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use reqwest::Url;
+
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -30,6 +32,9 @@ impl Flags {
 pub struct Adapter {
   resource: &'static Resource,
   client: Client,
+  /// The list endpoint, built once: a lookup only adds its query (building the URL from the
+  /// base and path each time was ~5k instructions of a lookup's ~95k).
+  list_url: Url,
   flags: Flags,
   pub tokens: Tokens,
 }
@@ -37,6 +42,7 @@ pub struct Adapter {
 impl Adapter {
   pub fn new(resource: &'static Resource, client: Client, flags: Flags, tokens: Tokens) -> Self {
     Self {
+      list_url: client.url(&format!("{}/list", resource.path)),
       resource,
       client,
       flags,
@@ -87,9 +93,7 @@ impl Adapter {
       ));
     }
     let ops = &self.resource.ops;
-    let url = self
-      .client
-      .url(&format!("{}/create", self.resource.path), &[]);
+    let url = self.client.url(&format!("{}/create", self.resource.path));
     let body = (self.resource.create_body)(&email, &patch);
     let created = self
       .client
@@ -138,7 +142,7 @@ impl Adapter {
     if !body.is_empty() {
       let url = self
         .client
-        .url(&format!("{}/{segment}/update", self.resource.path), &[]);
+        .url(&format!("{}/{segment}/update", self.resource.path));
       let op = self.resource.ops.update;
       let body = Value::Object(body);
       let answer = (self.client)
@@ -170,7 +174,7 @@ impl Adapter {
     let segment = path_segment(&id).ok_or_else(missing)?;
     let url = self
       .client
-      .url(&format!("{}/{segment}/delete", self.resource.path), &[]);
+      .url(&format!("{}/{segment}/delete", self.resource.path));
     let op = self.resource.ops.delete;
     let body = Value::Object(Map::new());
     let answer = (self.client)
@@ -196,7 +200,7 @@ impl Adapter {
     let op = self.resource.ops.fetch;
     let url = self
       .client
-      .url(&format!("{}/{segment}/fetch", self.resource.path), &[]);
+      .url(&format!("{}/{segment}/fetch", self.resource.path));
     match self.client.get(op, url, deadline).await? {
       Some(text) => record(op, Object::parse(text)).map(Some),
       None => Ok(None),
@@ -210,11 +214,10 @@ impl Adapter {
       return Ok(None);
     }
     let op = self.resource.ops.list;
-    let query = (self.resource.email_query)(email);
-    let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let url = self
-      .client
-      .url(&format!("{}/list", self.resource.path), &pairs);
+    let mut url = self.list_url.clone();
+    url
+      .query_pairs_mut()
+      .append_pair(self.resource.email_param, email);
     let Some(text) = self.client.get(op, url, deadline).await? else {
       return Ok(None);
     };

@@ -132,14 +132,11 @@ impl Client {
   }
 
   /// `path` is relative to `/v1/`, with ids already passed through [`path_segment`].
-  pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+  pub fn url(&self, path: &str) -> Url {
     let mut url = self.base_url.clone();
     let prefix = self.base_url.path().trim_end_matches('/');
     url.set_path(&format!("{prefix}/v1/{path}"));
     url.set_fragment(None);
-    if !query.is_empty() {
-      url.query_pairs_mut().extend_pairs(query);
-    }
     url
   }
 

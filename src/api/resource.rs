@@ -21,8 +21,8 @@ pub struct Resource {
   pub ops: Operations,
   /// Option names of the three lifecycle flags (create, update, delete).
   pub flag_options: [&'static str; 3],
-  /// Query parameters that look a record up by email.
-  pub email_query: fn(&str) -> Vec<(&'static str, String)>,
+  /// The query parameter that looks a record up by email.
+  pub email_param: &'static str,
   /// The email address a record carries, to check a lookup's answer.
   pub record_email: fn(&Object) -> Option<String>,
   /// A record as NextAuth's user, in JSON text: every API field, plus `email` and `emailVerified`
@@ -57,7 +57,7 @@ pub static PARTNER_USERS: Resource = Resource {
     delete: "deletePartnerUser",
   },
   flag_options: ["autoCreateUser", "autoUpdateUser", "autoDeleteUser"],
-  email_query: |email| vec![("email", email.to_owned())],
+  email_param: "email",
   record_email: |record| record.str("email").map(Cow::into_owned),
   to_user: partner_to_user,
   create_body: |email, patch| {
@@ -87,7 +87,7 @@ pub static CONTACTS: Resource = Resource {
     "autoDeleteContact",
   ],
   // The dotted deep-object form the official SDK sends.
-  email_query: |email| vec![("meta.email", email.to_owned())],
+  email_param: "meta.email",
   record_email: contact_email,
   to_user: contact_to_user,
   create_body: |email, patch| {
