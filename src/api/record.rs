@@ -51,10 +51,7 @@ impl<'a> Object<'a> {
     let members = reader
       .deserialize_map(MembersVisitor { base })
       .and_then(|members| reader.end().map(|()| members))
-      .map_err(|err| match err.classify() {
-        serde_json::error::Category::Data => NotObject::Other,
-        _ => NotObject::NotJson,
-      })?;
+      .map_err(not_object)?;
     Ok(Self { text, members })
   }
 
@@ -77,7 +74,17 @@ impl<'a> Object<'a> {
 
   /// The string under `key`; `None` when it is missing or not a string.
   pub fn str(&self, key: &str) -> Option<Cow<'_, str>> {
-    serde_json::from_str::<Text>(self.raw(key)?)
+    let raw = self.raw(key)?;
+    // A value's text is valid JSON: a string token without a backslash is its content quoted.
+    if let Some(plain) = raw
+      .strip_prefix('"')
+      .and_then(|rest| rest.strip_suffix('"'))
+    {
+      if !plain.contains('\\') {
+        return Some(Cow::Borrowed(plain));
+      }
+    }
+    serde_json::from_str::<Text>(raw)
       .ok()
       .map(|Text(text)| text)
   }
@@ -124,6 +131,14 @@ impl<'a> Object<'a> {
     }
     out.push('}');
     out
+  }
+}
+
+/// What a parse error says the text is not.
+fn not_object(err: serde_json::Error) -> NotObject {
+  match err.classify() {
+    serde_json::error::Category::Data => NotObject::Other,
+    _ => NotObject::NotJson,
   }
 }
 
