@@ -221,10 +221,8 @@ impl Adapter {
     let Some(text) = self.client.get(op, url, deadline).await? else {
       return Ok(None);
     };
-    let answer = Object::parse(text.as_str()).map_err(|err| match err {
-      NotObject::NotJson => not_json(op),
-      NotObject::Other => invalid_response(op, "the answer is not an object"),
-    })?;
+    let answer = Object::parse(text.as_str())
+      .map_err(|err| not_an_object(op, err, "the answer is not an object"))?;
     // Each item is checked as JSON (not built) here, and read when its turn comes.
     let items = answer
       .raw("items")
@@ -246,10 +244,20 @@ impl Adapter {
 
 /// A record must be an object with a string `id`.
 fn record<'a>(op: &str, parsed: std::result::Result<Object<'a>, NotObject>) -> Result<Object<'a>> {
-  match parsed {
-    Ok(object) if object.str("id").is_some() => Ok(object),
-    Err(NotObject::NotJson) => Err(not_json(op)),
-    _ => Err(invalid_response(op, "a record without a string `id`")),
+  const NO_ID: &str = "a record without a string `id`";
+  let object = parsed.map_err(|err| not_an_object(op, err, NO_ID))?;
+  match object.str("id") {
+    Some(_) => Ok(object),
+    None => Err(invalid_response(op, NO_ID)),
+  }
+}
+
+/// The error for an answer that is not the JSON object `op` answers with: not JSON at all, or
+/// `what` it is instead.
+fn not_an_object(op: &str, err: NotObject, what: &str) -> Error {
+  match err {
+    NotObject::NotJson => not_json(op),
+    NotObject::Other => invalid_response(op, what),
   }
 }
 

@@ -1,11 +1,12 @@
 //! How a native Promise is settled: one completion channel per JS thread (the main thread, or a
 //! worker's) while it has calls in flight. A Tokio task pushes its result onto the channel's
-//! queue; the channel's threadsafe function wakes the JS thread, which settles every completion
-//! that is ready in one callback. No threadsafe function or libuv handle is made per call, and
-//! completions that land together cost one wake-up: the runtime thread holds the wake-up until it
-//! has nothing left to run (or, while it stays busy, until its 64th answer or one that comes
-//! 500 µs after the first), so the answers it reads meanwhile ride along (at 64 in flight, 0.22
-//! JS-thread wake-ups a call instead of 0.46). The channel lives through a busy period: it is
+//! queue and wakes the JS thread (through a libuv async handle of its loop, or the channel's
+//! threadsafe function where there is none), which settles every completion that is ready in one
+//! callback. No threadsafe function or libuv handle is made per call, and completions that land
+//! together cost one wake-up: the runtime thread holds the wake-up until it has nothing left to run
+//! (or, while it stays busy, until its 64th answer or one that comes 500 µs after the first), so
+//! the answers it reads meanwhile ride along (at 64 in flight, 0.22 JS-thread wake-ups a call
+//! instead of 0.46). The channel lives through a busy period: it is
 //! made by the first call, kept while calls follow one another (a call made in the same turn as
 //! the last one settled keeps it), and closed one event-loop turn after the last one settles. So a
 //! process with calls in flight waits for them, and an idle addon holds no handle at all (nothing
