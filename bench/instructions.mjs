@@ -7,21 +7,15 @@
 // (the fake runs outside valgrind); the difference of the two "Collected" totals ÷ 4,000 is one
 // call's user-space instructions, JS thread and the addon's runtime thread together.
 // NAPI_RS_NATIVE_LIBRARY_PATH=<file> compares another build of the addon.
-import { spawn } from 'node:child_process'
-
 import { ChatBotKitPartnerAdapter, MemoryStore } from '@chatbotkit/nextauth'
 
-import { freePort } from '../__test__/fixtures/redis.mjs'
 import { SECRET } from './fake-api.mjs'
+import { startFake } from './measure.mjs'
 
 const N = Number(process.env.N ?? 2000)
-const port = await freePort()
-const fake = spawn(process.execPath, [new URL('fake-api.mjs', import.meta.url).pathname, String(port), '1'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
+const fake = await startFake(1)
 try {
-  await new Promise((resolve) => fake.stdout.once('data', resolve))
-  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: `http://127.0.0.1:${port}`, retries: 0 })
+  const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: fake.url, retries: 0 })
   let left = N
   await Promise.all(
     Array.from({ length: 64 }, async () => {
@@ -31,5 +25,5 @@ try {
     }),
   )
 } finally {
-  fake.kill()
+  fake.stop()
 }

@@ -2,7 +2,7 @@
 // official @chatbotkit/sdk, a Map store, an ioredis store) and against the machine's limits (wrk
 // at the same fake API, redis-benchmark for the same Redis commands), in one run, on loopback.
 // Prints a table of ratios and writes bench/results.md and bench/chart.svg.
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -12,67 +12,20 @@ import Redis from 'ioredis'
 import { ChatBotKitEmailProvider, ChatBotKitPartnerAdapter, MemoryStore, RedisStore } from '@chatbotkit/nextauth'
 
 import { linkQuery, nextAuthClient, readmeConfig } from '../__test__/fixtures/nextauth-v4.mjs'
-import { freePort, startRedis } from '../__test__/fixtures/redis.mjs'
+import { startRedis } from '../__test__/fixtures/redis.mjs'
 import { SECRET } from './fake-api.mjs'
+import { FAKE_WORKERS, SECONDS, rate, startFake, wrk } from './measure.mjs'
 import { gridLine, page } from './svg.mjs'
 import { IoRedisStore, JsPartnerAdapter, MapStore } from './js-adapter.mjs'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const root = fileURLToPath(new URL('..', import.meta.url))
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 2)
-const FAKE_WORKERS = Number(process.env.BENCH_FAKE_WORKERS ?? 2)
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const stats = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values })
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2))
 const range = (s) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`
-
-const TICK_US = 1e6 / 100 // /proc times are in clock ticks (USER_HZ, 100 on Linux)
-
-/** CPU µs used so far by the processes `pids` (from /proc/<pid>/stat: utime + stime). */
-function cpuOf(pids) {
-  let ticks = 0
-  for (const pid of pids) {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    ticks += Number(fields[11]) + Number(fields[12])
-  }
-  return ticks * TICK_US
-}
-
-/** CPU µs used so far by this process's waited-for children (wrk, redis-benchmark). */
-const childrenCpu = () => {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[13]) + Number(fields[14])) * TICK_US
-}
-
-const ownCpu = () => {
-  const { user, system } = process.cpuUsage()
-  return user + system
-}
-
-/**
- * One round of `call` with `inFlight` concurrent loops for SECONDS: calls/s, and with `cpu` (a
- * function answering CPU µs used so far by the server) the CPU µs per call of this process (the
- * client: JS thread and the addon's threads) and of the server.
- */
-async function rate(call, inFlight, cpu) {
-  for (let i = 0; i < 200; i++) await call() // warm-up: connections, JIT
-  let done = 0
-  const until = Date.now() + SECONDS * 1000
-  const started = process.hrtime.bigint()
-  const [ownBefore, serverBefore] = [ownCpu(), cpu?.()]
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (Date.now() < until) {
-        await call()
-        done++
-      }
-    }),
-  )
-  const value = done / (Number(process.hrtime.bigint() - started) / 1e9)
-  return cpu ? { value, client: (ownCpu() - ownBefore) / done, server: (cpu() - serverBefore) / done } : { value }
-}
 
 /** `stats` of a side's rounds, with the medians of their CPU figures when they have them. */
 function summary(rounds) {
@@ -126,28 +79,6 @@ async function wakeRoundTrip() {
   const us = Number(process.hrtime.bigint() - started) / 1e3 / rounds
   await worker.terminate()
   return us
-}
-
-async function startFake() {
-  const port = await freePort()
-  const child = spawn(process.execPath, [`${here}fake-api.mjs`, String(port), String(FAKE_WORKERS)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  await new Promise((resolve) => child.stdout.once('data', resolve))
-  // The fake's processes: its cluster primary and the workers it forked.
-  const pids = () => [
-    child.pid,
-    ...execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number),
-  ]
-  const processes = pids()
-  return { url: `http://127.0.0.1:${port}`, port, cpu: () => cpuOf(processes), stop: () => child.kill('SIGTERM') }
-}
-
-/** One round of wrk at `url`: requests/s; with `cpu` (the server's CPU µs so far), CPU µs per request of wrk and of the server. */
-function wrk(url, connections, cpu) {
-  const [wrkBefore, serverBefore] = [childrenCpu(), cpu?.()]
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${SECONDS}s`, '-H', `Authorization: Bearer ${SECRET}`, url], { encoding: 'utf8' })
-  const value = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1])
-  const requests = Number(/(\d+) requests in/.exec(out)[1])
-  return cpu ? { value, client: (childrenCpu() - wrkBefore) / requests, server: (cpu() - serverBefore) / requests } : { value }
 }
 
 /** One round of redis-benchmark (64 clients, 60,000 requests) of the command `args`: requests/s. */
