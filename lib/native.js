@@ -37,6 +37,19 @@ function platformAbi() {
   return `${platform}-${arch}${glibc ? '-gnu' : '-musl'}`
 }
 
+/**
+ * The platforms a binary is published for, from the targets in package.json's `napi` field (the
+ * list the release builds; the platform packages become optional dependencies only at publish).
+ */
+function publishedAbis() {
+  const ARCH = { x86_64: 'x64', aarch64: 'arm64' }
+  const OS = { linux: 'linux', darwin: 'darwin', windows: 'win32' }
+  return require('../package.json').napi.targets.map((triple) => {
+    const [arch, , os, abi] = triple.split('-')
+    return [OS[os], ARCH[arch], abi].filter(Boolean).join('-')
+  })
+}
+
 function loadError(cause) {
   const abi = platformAbi()
   const expected = `${PACKAGE}-${abi}`
@@ -49,8 +62,7 @@ function loadError(cause) {
       `\`outputFileTracingIncludes: { '/**/*': ['./node_modules/${PACKAGE}*/**/*'] }\` to next.config so ` +
       'the build copies them; otherwise deploy node_modules with the server.'
   } else {
-    const { optionalDependencies = {} } = require('../package.json')
-    const supported = Object.keys(optionalDependencies).map((name) => name.replace(`${PACKAGE}-`, ''))
+    const supported = publishedAbis()
     why = supported.includes(abi)
       ? `The package ${expected} (its prebuilt binary) is not installed: npm skips optional dependencies ` +
         'with --no-optional or --omit=optional, with a lock file made on another platform (npm/cli#4828), ' +

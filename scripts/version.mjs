@@ -1,12 +1,9 @@
-// `npm version <v>` runs this: one version everywhere — the platform packages in npm/ (napi
-// version) and the root's optionalDependencies that point at them — staged for npm's commit.
+// `npm version <v>` runs this: one version everywhere — the root and the platform packages in
+// npm/ (napi version) — staged for npm's commit. The root's optionalDependencies on the platform
+// packages are not committed: `napi prepublish` writes them, at this version, when publishing.
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
 
 execFileSync('npx', ['napi', 'version'], { stdio: 'inherit' })
-const pkg = JSON.parse(readFileSync('package.json', 'utf8'))
-for (const name of Object.keys(pkg.optionalDependencies ?? {})) pkg.optionalDependencies[name] = pkg.version
-writeFileSync('package.json', `${JSON.stringify(pkg, null, 2)}\n`)
 try {
   execFileSync('git', ['add', 'npm', 'package.json'], { stdio: 'ignore' })
 } catch {

@@ -1,0 +1,122 @@
+// Builds the release binary for one or more targets, installing the tools each needs, and checks
+// what the binary asks of the system that loads it (the glibc floor, musl, the DLLs).
+//
+//   npm run build:target -- linux-arm64-musl [more targets…]   (or a Rust triple)
+//   npm run build:target -- --all-here                         (every target this host can build)
+//
+// Output: target/platforms/nextauth.<abi>.node. Linux targets build on a Linux host with zig
+// (cargo-zigbuild through `napi build -x`), the gnu ones against glibc 2.17; win32-x64-msvc builds
+// on Windows and the darwin targets on macOS; win32-x64-gnu builds on Linux with MinGW-w64.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import { GLIBC_FLOOR, TARGETS, target } from './lib/targets.mjs'
+
+export const root = fileURLToPath(new URL('..', import.meta.url))
+export const OUT = join(root, 'target', 'platforms')
+
+/** Versions of the zig toolchain from PyPI, pinned so every build links the same way. */
+const ZIG_TOOLS = ['ziglang==0.17.1', 'cargo-zigbuild==0.24.1']
+
+/** Which targets a host can build: Linux builds Linux and the Windows stand-in. */
+export function buildableHere({ platform } = process) {
+  const via = { linux: ['zig', 'mingw'], win32: ['msvc'], darwin: ['macos'] }[platform] ?? []
+  return TARGETS.filter((t) => via.includes(t.via))
+}
+
+function succeeds(command, args) {
+  const result = spawnSync(command, args, { stdio: 'ignore' })
+  return !result.error && result.status === 0
+}
+
+function sh(command, args, options = {}) {
+  execFileSync(command, args, { stdio: 'inherit', cwd: root, ...options })
+}
+
+function installZig() {
+  if (succeeds('cargo-zigbuild', ['--version']) && succeeds('python3', ['-m', 'ziglang', 'version'])) return
+  console.log(`installing ${ZIG_TOOLS.join(' and ')} from PyPI`)
+  sh('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...ZIG_TOOLS])
+}
+
+function cannotBuildHere(t) {
+  const where = { msvc: 'on Windows (MSVC’s linker and libraries)', macos: 'on macOS (the macOS SDK)' }[t.via]
+  return new Error(`${t.abi} is built ${where}; this host (${process.platform}) builds: ${buildableHere().map((b) => b.abi).join(', ')}`)
+}
+
+/** The highest GLIBC_x.y version the binary's dynamic symbols need, or null. */
+export function glibcFloor(file) {
+  const symbols = execFileSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  const versions = [...new Set(symbols.match(/GLIBC_[0-9.]+/g) ?? [])].map((v) => v.slice(6))
+  const numeric = (v) => v.split('.').map(Number)
+  const compare = (a, b) => numeric(a)[0] - numeric(b)[0] || (numeric(a)[1] ?? 0) - (numeric(b)[1] ?? 0)
+  return versions.sort(compare).at(-1) ?? null
+}
+
+/** What the binary needs from the system, checked against what its target promises. */
+export function inspect(t, file) {
+  const size = `${(statSync(file).size / 1024 / 1024).toFixed(2)} MiB`
+  if (t.triple.includes('linux-gnu')) {
+    const floor = glibcFloor(file)
+    const numeric = (v) => v.split('.').map(Number)
+    const [major, minor] = numeric(floor)
+    const [maxMajor, maxMinor] = numeric(GLIBC_FLOOR)
+    if (major > maxMajor || (major === maxMajor && minor > maxMinor)) {
+      throw new Error(`${t.abi}: the binary needs glibc ${floor}, above the floor of ${GLIBC_FLOOR}`)
+    }
+    return `${t.abi}: ${size}, glibc floor ${floor}`
+  }
+  if (t.triple.includes('linux-musl')) {
+    const floor = glibcFloor(file)
+    if (floor) throw new Error(`${t.abi}: the musl binary asks for glibc ${floor}`)
+    const needed = execFileSync('objdump', ['-p', file], { encoding: 'utf8' }).match(/NEEDED\s+\S+/g) ?? []
+    return `${t.abi}: ${size}, musl, needs ${needed.map((n) => n.split(/\s+/)[1]).join(' ')}`
+  }
+  if (t.triple.includes('windows') && process.platform === 'linux') {
+    const dlls = execFileSync('objdump', ['-p', file], { encoding: 'utf8' }).match(/DLL Name: \S+/g) ?? []
+    return `${t.abi}: ${size}, imports ${dlls.map((d) => d.slice(10)).join(' ')}`
+  }
+  return `${t.abi}: ${size}`
+}
+
+/** Builds one target into target/platforms/ and answers what `inspect` says of it. */
+export async function buildTarget(name) {
+  const t = target(name)
+  if (!buildableHere().includes(t)) throw cannotBuildHere(t)
+  if (succeeds('rustup', ['--version'])) sh('rustup', ['target', 'add', t.triple], { stdio: ['ignore', 'ignore', 'inherit'] })
+  let env = process.env
+  const args = ['napi', 'build', '--platform', '--release', '--no-js', '--dts', join('dts', 'binding.d.ts'), '-o', OUT]
+  if (t.via === 'zig') {
+    installZig()
+    args.push('-x', '--target', t.zigTarget ?? t.triple)
+  } else {
+    if (t.via === 'mingw') {
+      const { prepareWindowsGnuBuild } = await import('./lib/windows.mjs')
+      env = { ...env, ...prepareWindowsGnuBuild() }
+    }
+    args.push('--target', t.triple)
+  }
+  mkdirSync(OUT, { recursive: true })
+  const started = Date.now()
+  sh('npx', args, { env })
+  // The typings are the same for every target; the committed binding.d.ts is the one kept.
+  rmSync(join(OUT, 'dts'), { recursive: true, force: true })
+  const file = join(OUT, `nextauth.${t.abi}.node`)
+  const line = `${inspect(t, file)}, built in ${Math.round((Date.now() - started) / 1000)} s`
+  console.log(line)
+  return { target: t, file, line }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const names = process.argv.slice(2)
+  if (names.length === 0) {
+    console.error('usage: npm run build:target -- <target…> | --all-here\ntargets: ' + TARGETS.map((t) => t.abi).join(', '))
+    process.exit(2)
+  }
+  const chosen = names.includes('--all-here') ? buildableHere().map((t) => t.abi) : names
+  const lines = []
+  for (const name of chosen) lines.push((await buildTarget(name)).line)
+  console.log(`\n${lines.join('\n')}`)
+}
