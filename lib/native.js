@@ -86,4 +86,4 @@ function loadNative() {
   }
 }
 
-module.exports = { loadNative }
+module.exports = { loadNative, platformAbi }

@@ -1,14 +1,16 @@
 // Builds the release binary for one or more targets, installing the tools each needs, and checks
-// what the binary asks of the system that loads it (the glibc floor, musl, the DLLs).
+// what the binary asks of the system that loads it (the glibc floor, musl, the DLLs, the macOS
+// version).
 //
 //   npm run build:target -- linux-arm64-musl [more targets…]   (or a Rust triple)
 //   npm run build:target -- --all-here                         (every target this host can build)
 //
 // Output: target/platforms/nextauth.<abi>.node. Linux targets build on a Linux host with zig
 // (cargo-zigbuild through `napi build -x`), the gnu ones against glibc 2.17; win32-x64-msvc builds
-// on Windows and the darwin targets on macOS; win32-x64-gnu builds on Linux with MinGW-w64.
+// on Windows and the darwin targets on macOS (on Linux, with zig, to check that they link);
+// win32-x64-gnu, the Windows build checked under wine here, builds on Linux with MinGW-w64.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -20,10 +22,19 @@ export const OUT = join(root, 'target', 'platforms')
 /** Versions of the zig toolchain from PyPI, pinned so every build links the same way. */
 const ZIG_TOOLS = ['ziglang==0.17.1', 'cargo-zigbuild==0.24.1']
 
-/** Which targets a host can build: Linux builds Linux and the Windows stand-in. */
+/**
+ * Which targets a host can build: Linux builds the Linux binaries, the Windows stand-in, and the
+ * darwin ones with zig (to check that they link; the published ones come from macOS).
+ */
 export function buildableHere({ platform } = process) {
-  const via = { linux: ['zig', 'mingw'], win32: ['msvc'], darwin: ['macos'] }[platform] ?? []
+  const via = { linux: ['zig', 'macos'], win32: ['msvc'], darwin: ['macos'] }[platform] ?? []
   return TARGETS.filter((t) => via.includes(t.via))
+}
+
+/** Whether dotted version `a` is above `b` (2.34 above 2.17; 15.0 above 11.0). */
+function newer(a, b) {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number))
+  return x[0] - y[0] > 0 || (x[0] === y[0] && (x[1] ?? 0) > (y[1] ?? 0))
 }
 
 function succeeds(command, args) {
@@ -32,7 +43,8 @@ function succeeds(command, args) {
 }
 
 function sh(command, args, options = {}) {
-  execFileSync(command, args, { stdio: 'inherit', cwd: root, ...options })
+  // npx is a .cmd script on Windows, which Node.js runs only through a shell.
+  execFileSync(command, args, { stdio: 'inherit', cwd: root, shell: process.platform === 'win32', ...options })
 }
 
 function installZig() {
@@ -50,9 +62,29 @@ function cannotBuildHere(t) {
 export function glibcFloor(file) {
   const symbols = execFileSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 << 20 })
   const versions = [...new Set(symbols.match(/GLIBC_[0-9.]+/g) ?? [])].map((v) => v.slice(6))
-  const numeric = (v) => v.split('.').map(Number)
-  const compare = (a, b) => numeric(a)[0] - numeric(b)[0] || (numeric(a)[1] ?? 0) - (numeric(b)[1] ?? 0)
-  return versions.sort(compare).at(-1) ?? null
+  return versions.reduce((highest, v) => (highest === null || newer(v, highest) ? v : highest), null)
+}
+
+/** The CPU, minimum macOS version and linked libraries in a 64-bit Mach-O file's load commands. */
+export function machO(file) {
+  const data = readFileSync(file)
+  if (data.readUInt32LE(0) !== 0xfeedfacf) throw new Error(`${file} is not a 64-bit Mach-O file`)
+  const cpu = { 0x01000007: 'x64', 0x0100000c: 'arm64' }[data.readUInt32LE(4)] ?? 'other'
+  const found = { cpu, macos: null, dylibs: [] }
+  let at = 32
+  for (let i = 0, count = data.readUInt32LE(16); i < count; i++) {
+    const [command, size] = [data.readUInt32LE(at), data.readUInt32LE(at + 4)]
+    if (command === 0xc || command === 0x80000018) {
+      const name = data.subarray(at + data.readUInt32LE(at + 8), at + size)
+      found.dylibs.push(name.subarray(0, name.indexOf(0)).toString())
+    }
+    if (command === 0x32) {
+      const version = data.readUInt32LE(at + 12)
+      found.macos = `${version >>> 16}.${(version >>> 8) & 0xff}`
+    }
+    at += size
+  }
+  return found
 }
 
 /** What the binary needs from the system, checked against what its target promises. */
@@ -60,12 +92,7 @@ export function inspect(t, file) {
   const size = `${(statSync(file).size / 1024 / 1024).toFixed(2)} MiB`
   if (t.triple.includes('linux-gnu')) {
     const floor = glibcFloor(file)
-    const numeric = (v) => v.split('.').map(Number)
-    const [major, minor] = numeric(floor)
-    const [maxMajor, maxMinor] = numeric(GLIBC_FLOOR)
-    if (major > maxMajor || (major === maxMajor && minor > maxMinor)) {
-      throw new Error(`${t.abi}: the binary needs glibc ${floor}, above the floor of ${GLIBC_FLOOR}`)
-    }
+    if (newer(floor, GLIBC_FLOOR)) throw new Error(`${t.abi}: the binary needs glibc ${floor}, above the floor of ${GLIBC_FLOOR}`)
     return `${t.abi}: ${size}, glibc floor ${floor}`
   }
   if (t.triple.includes('linux-musl')) {
@@ -78,6 +105,12 @@ export function inspect(t, file) {
     const dlls = execFileSync('objdump', ['-p', file], { encoding: 'utf8' }).match(/DLL Name: \S+/g) ?? []
     return `${t.abi}: ${size}, imports ${dlls.map((d) => d.slice(10)).join(' ')}`
   }
+  if (t.triple.includes('apple-darwin') && process.platform !== 'darwin') {
+    const { cpu, macos, dylibs } = machO(file)
+    if (cpu !== t.abi.split('-')[1]) throw new Error(`${t.abi}: the binary is for ${cpu}`)
+    if (newer(macos, t.macos)) throw new Error(`${t.abi}: the binary needs macOS ${macos}, newer than ${t.macos}, the oldest Node.js 20 runs on`)
+    return `${t.abi}: ${size}, macOS ${macos} or later, links ${dylibs.join(' ')}`
+  }
   return `${t.abi}: ${size}`
 }
 
@@ -88,9 +121,10 @@ export async function buildTarget(name) {
   if (succeeds('rustup', ['--version'])) sh('rustup', ['target', 'add', t.triple], { stdio: ['ignore', 'ignore', 'inherit'] })
   let env = process.env
   const args = ['napi', 'build', '--platform', '--release', '--no-js', '--dts', join('dts', 'binding.d.ts'), '-o', OUT]
-  if (t.via === 'zig') {
+  if (t.via === 'zig' || (t.via === 'macos' && process.platform === 'linux')) {
     installZig()
     args.push('-x', '--target', t.zigTarget ?? t.triple)
+    if (t.macos) env = { ...env, MACOSX_DEPLOYMENT_TARGET: t.macos }
   } else {
     if (t.via === 'mingw') {
       const { prepareWindowsGnuBuild } = await import('./lib/windows.mjs')

@@ -14,13 +14,16 @@ import { startRedis } from '../../__test__/fixtures/redis.mjs'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const CHECK = join(root, '__test__', 'fixtures', 'platform-check.cjs')
 
-/** The fake API (seeded with Ann) and a redis-server; `stop()` ends both. */
-export async function startServices() {
+/**
+ * The fake API (seeded with Ann) and a redis-server; `stop()` ends both. Windows hosts (the release
+ * workflow's runner) get no redis-server: Redis publishes no build for Windows.
+ */
+export async function startServices({ redis: withRedis = process.platform !== 'win32' } = {}) {
   const api = await startFakeApi({ seed: { 'partner/user': [{ email: 'ann@example.com', name: 'Ann' }] } })
-  const redis = await startRedis()
+  const redis = withRedis ? await startRedis() : null
   return {
-    env: { API_URL: api.url, API_SECRET: SECRET, REDIS_URL: redis.url },
-    stop: () => Promise.all([api.close(), redis.stop()]),
+    env: { API_URL: api.url, API_SECRET: SECRET, REDIS_URL: redis?.url ?? '' },
+    stop: () => Promise.all([api.close(), redis?.stop()]),
   }
 }
 
@@ -29,7 +32,9 @@ let packedRoot
 function rootPackage() {
   if (packedRoot) return packedRoot
   const dir = mkdtempSync(join(tmpdir(), 'cbk-root-'))
-  const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1)
+  // npm is a .cmd script on Windows, which Node.js runs only through a shell.
+  const pack = ['npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' }]
+  const file = execFileSync(...pack).trim().split('\n').at(-1)
   execFileSync('tar', ['-xzf', file, '--strip-components=1'], { cwd: dir })
   rmSync(join(dir, file))
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))

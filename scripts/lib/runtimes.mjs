@@ -34,12 +34,16 @@ function aptInstall(packages) {
   execFileSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: ['ignore', 'ignore', 'inherit'], env })
 }
 
+/** Debian's qemu-user (qemu-aarch64, qemu-x86_64), installed when missing. */
+export function qemuUser() {
+  if (!existsSync('/usr/bin/qemu-aarch64') || !existsSync('/usr/bin/qemu-x86_64')) aptInstall(['qemu-user'])
+}
+
 /** `qemu-aarch64` and the arm64 glibc with its C++ runtime (which Node.js for arm64 links). */
 export function qemuAarch64() {
   const sysroot = '/usr/aarch64-linux-gnu'
-  if (!existsSync('/usr/bin/qemu-aarch64') || !existsSync(join(sysroot, 'lib', 'libstdc++.so.6'))) {
-    aptInstall(['qemu-user', 'libc6-arm64-cross', 'libstdc++6-arm64-cross', 'libgcc-s1-arm64-cross'])
-  }
+  qemuUser()
+  if (!existsSync(join(sysroot, 'lib', 'libstdc++.so.6'))) aptInstall(['libc6-arm64-cross', 'libstdc++6-arm64-cross', 'libgcc-s1-arm64-cross'])
   return { command: 'qemu-aarch64', args: ['-L', sysroot], sysroot }
 }
 

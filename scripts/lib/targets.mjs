@@ -12,9 +12,11 @@ export const TARGETS = [
   { abi: 'linux-arm64-musl', triple: 'aarch64-unknown-linux-musl', via: 'zig' },
   // Built on a Windows runner by the release workflow; here only its stand-in below can be built.
   { abi: 'win32-x64-msvc', triple: 'x86_64-pc-windows-msvc', via: 'msvc' },
-  // The macOS SDK (frameworks and their .tbd stubs) is not redistributable: built on a macOS runner.
-  { abi: 'darwin-x64', triple: 'x86_64-apple-darwin', via: 'macos' },
-  { abi: 'darwin-arm64', triple: 'aarch64-apple-darwin', via: 'macos' },
+  // Published from a macOS runner (Apple's SDK and linker); on Linux they link with zig, which
+  // carries libSystem's stubs, as a check that nothing needs more of the SDK. `macos`: the oldest
+  // version Node.js 20 runs on, which the binary must not exceed.
+  { abi: 'darwin-x64', triple: 'x86_64-apple-darwin', via: 'macos', macos: '10.15' },
+  { abi: 'darwin-arm64', triple: 'aarch64-apple-darwin', via: 'macos', macos: '11.0' },
   // Not published: the same code for Windows, linked with MinGW-w64 on Linux so that Node.js for
   // Windows can load it under wine here (MSVC's linker and libraries exist only on Windows).
   { abi: 'win32-x64-gnu', triple: 'x86_64-pc-windows-gnu', via: 'mingw', standsInFor: 'win32-x64-msvc' },
