@@ -33,7 +33,7 @@ const unless = EMULATES ? '' : ` (${CANNOT})`
 
 async function checked(t, entry) {
   t.timeout(300_000)
-  const { runtime, binary, used, missing } = await check(entry, services)
+  const { runtime, binary, used, missing, workers } = await check(entry, services)
   t.log(runtime.describe)
   t.log(inspect(target(entry.build ?? entry.abi), binary))
   t.true(used.ok, JSON.stringify(used))
@@ -45,17 +45,18 @@ async function checked(t, entry) {
   t.is(used.arch, arch)
   t.regex(used.libc, { gnu: /^glibc /, musl: /^musl$/, msvc: /^win32$/, undefined: new RegExp(`^${os}$`) }[libc])
   t.true(missing.ok, JSON.stringify(missing))
+  if (entry.workers) t.true(workers.ok, JSON.stringify(workers))
 }
 
 for (const entry of CHECKS) {
   const built = entry.build ? `${entry.build} build as ${entry.abi}` : entry.abi
-  const title = `${built} in ${entry.in}: a token used once, a user looked up, a Redis pair; without it, the load error`
+  const title = `${built} in ${entry.in}: a token used once, a user looked up, a Redis pair; without it, the load error${entry.workers ? '; workers end with calls in flight' : ''}`
   emulated(`${title}${unless}`, checked, entry)
 }
 
 if (!EMULATES) {
   const here = hereCheck()
-  test.serial(`${here.abi}, this host's own binary, in this Node.js: a token used once, a user looked up, a Redis pair; without it, the load error`, checked, here)
+  test.serial(`${here.abi}, this host's own binary, in this Node.js: a token used once, a user looked up, a Redis pair; without it, the load error; workers end with calls in flight`, checked, here)
 }
 
 emulated(`the gnu binaries need glibc ${GLIBC_FLOOR} at most${unless}`, (t) => {

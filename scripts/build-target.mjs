@@ -27,7 +27,7 @@ const ZIG_TOOLS = ['ziglang==0.17.1', 'cargo-zigbuild==0.24.1']
  * darwin ones with zig (to check that they link; the published ones come from macOS).
  */
 export function buildableHere({ platform } = process) {
-  const via = { linux: ['zig', 'macos'], win32: ['msvc'], darwin: ['macos'] }[platform] ?? []
+  const via = { linux: ['zig', 'mingw', 'macos'], win32: ['msvc'], darwin: ['macos'] }[platform] ?? []
   return TARGETS.filter((t) => via.includes(t.via))
 }
 
@@ -58,9 +58,13 @@ function cannotBuildHere(t) {
   return new Error(`${t.abi} is built ${where}; this host (${process.platform}) builds: ${buildableHere().map((b) => b.abi).join(', ')}`)
 }
 
+function objdump(flag, file) {
+  return execFileSync('objdump', [flag, file], { encoding: 'utf8', maxBuffer: 256 << 20 })
+}
+
 /** The highest GLIBC_x.y version the binary's dynamic symbols need, or null. */
 export function glibcFloor(file) {
-  const symbols = execFileSync('objdump', ['-T', file], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  const symbols = objdump('-T', file)
   const versions = [...new Set(symbols.match(/GLIBC_[0-9.]+/g) ?? [])].map((v) => v.slice(6))
   return versions.reduce((highest, v) => (highest === null || newer(v, highest) ? v : highest), null)
 }
@@ -98,11 +102,11 @@ export function inspect(t, file) {
   if (t.triple.includes('linux-musl')) {
     const floor = glibcFloor(file)
     if (floor) throw new Error(`${t.abi}: the musl binary asks for glibc ${floor}`)
-    const needed = execFileSync('objdump', ['-p', file], { encoding: 'utf8' }).match(/NEEDED\s+\S+/g) ?? []
+    const needed = objdump('-p', file).match(/NEEDED\s+\S+/g) ?? []
     return `${t.abi}: ${size}, musl, needs ${needed.map((n) => n.split(/\s+/)[1]).join(' ')}`
   }
   if (t.triple.includes('windows') && process.platform === 'linux') {
-    const dlls = execFileSync('objdump', ['-p', file], { encoding: 'utf8' }).match(/DLL Name: \S+/g) ?? []
+    const dlls = objdump('-p', file).match(/DLL Name: \S+/g) ?? []
     return `${t.abi}: ${size}, imports ${dlls.map((d) => d.slice(10)).join(' ')}`
   }
   if (t.triple.includes('apple-darwin') && process.platform !== 'darwin') {

@@ -20,22 +20,32 @@ import { target } from './lib/targets.mjs'
 
 const { platformAbi } = createRequire(import.meta.url)('../lib/native.js')
 
-/** Each binary with the runtimes it is checked in; `build` is the target whose binary is loaded. */
+/**
+ * Each binary with the runtimes it is checked in; `build` is the target whose binary is loaded,
+ * `workers` that the runtime is Node.js, whose worker threads unload an addon when they end.
+ */
 export const CHECKS = [
-  { abi: 'linux-x64-gnu', in: 'Node.js 20', runtime: () => node(20) },
-  { abi: 'linux-x64-gnu', in: 'Node.js 22', runtime: () => node(22) },
-  { abi: 'linux-x64-gnu', in: 'Node.js 24', runtime: () => node(24) },
+  { abi: 'linux-x64-gnu', in: 'Node.js 20', workers: true, runtime: () => node(20) },
+  { abi: 'linux-x64-gnu', in: 'Node.js 22', workers: true, runtime: () => node(22) },
+  { abi: 'linux-x64-gnu', in: 'Node.js 24', workers: true, runtime: () => node(24) },
   { abi: 'linux-x64-gnu', in: 'Bun', runtime: bun },
   { abi: 'linux-x64-gnu', in: 'Deno', runtime: deno },
-  { abi: 'linux-arm64-gnu', in: 'Node.js 22 for arm64 under qemu', runtime: () => node(22, 'arm64') },
+  { abi: 'linux-arm64-gnu', in: 'Node.js 22 for arm64 under qemu', workers: true, runtime: () => node(22, 'arm64') },
   { abi: 'linux-x64-musl', in: 'Bun on musl', runtime: async () => (await import('./lib/musl.mjs')).muslRuntime('x64') },
   { abi: 'linux-arm64-musl', in: 'Bun on musl for arm64 under qemu', runtime: async () => (await import('./lib/musl.mjs')).muslRuntime('arm64') },
+  {
+    abi: 'win32-x64-msvc',
+    build: 'win32-x64-gnu',
+    in: 'Node.js 22 for Windows under wine',
+    workers: true,
+    runtime: async () => (await import('./lib/windows.mjs')).windowsRuntime(22),
+  },
 ]
 
 /** The binary of this host's own platform, loaded by this Node.js: the release workflow's runners. */
 export function hereCheck() {
   const abi = platformAbi()
-  return { abi, in: 'this Node.js', runtime: () => ({ command: process.execPath, args: [], describe: `Node.js ${process.version} (${abi}, this host)` }) }
+  return { abi, in: 'this Node.js', workers: true, runtime: () => ({ command: process.execPath, args: [], describe: `Node.js ${process.version} (${abi}, this host)` }) }
 }
 
 /** The built binary a check loads; an error naming the command that builds it when absent. */
@@ -45,13 +55,17 @@ export function binaryFor(check) {
   return file
 }
 
-/** Runs one check twice: with the binary (every use works) and without it (the load error). */
+/**
+ * Runs one check: with the binary (every use works), without it (the load error), and for Node.js
+ * with only worker threads loading it, ended with calls in flight (the process lives on).
+ */
 export async function check(entry, services) {
   const runtime = await entry.runtime()
   const binary = binaryFor(entry)
   const used = await runCheck(runtime, { abi: entry.abi, binary, services })
   const missing = await runCheck(runtime, { abi: entry.abi, binary, services, expect: 'load-error' })
-  return { runtime, binary, used, missing }
+  const workers = entry.workers ? await runCheck(runtime, { abi: entry.abi, binary, services, expect: 'workers' }) : null
+  return { runtime, binary, used, missing, workers }
 }
 
 async function main() {
@@ -66,10 +80,15 @@ async function main() {
   try {
     for (const entry of checks) {
       try {
-        const { runtime, used, missing } = await check(entry, services)
-        const loaded = used.ok ? `ok (${used.runtime}, ${used.arch}, ${used.libc}; ${used.seconds.toFixed(1)} s)` : `FAILED: ${used.error ?? used.output}`
-        const error = missing.ok ? 'load error names the package and the fix' : `FAILED: ${missing.loadError ?? missing.error ?? missing.output}`
-        rows.push({ ok: used.ok && missing.ok, line: `${entry.abi} in ${runtime.describe}: ${loaded}; ${error}` })
+        const { runtime, used, missing, workers } = await check(entry, services)
+        const failed = (result) => `FAILED: ${result.error ?? result.loadError ?? result.output}`
+        const parts = [
+          used.ok ? `ok (${used.runtime}, ${used.arch}, ${used.libc}; ${used.seconds.toFixed(1)} s; Redis: ${used.redis})` : failed(used),
+          missing.ok ? 'load error names the package and the fix' : failed(missing),
+          ...(workers ? [workers.ok ? 'workers ended with calls in flight' : failed(workers)] : []),
+        ]
+        const ok = used.ok && missing.ok && (workers?.ok ?? true)
+        rows.push({ ok, line: `${entry.abi} in ${runtime.describe}: ${parts.join('; ')}` })
       } catch (error) {
         rows.push({ ok: false, line: `${entry.abi}: FAILED: ${error.message}` })
       }
@@ -78,7 +97,7 @@ async function main() {
     await services.stop()
   }
   console.log(`\nBuilt:\n${lines.map((l) => `  ${l}`).join('\n')}`)
-  console.log(`\nChecked (a token used once, a user lookup, a Redis pair; then the load error without the binary):`)
+  console.log(`\nChecked (a token used once, a user lookup, a Redis pair; the load error without the binary; Node.js workers ending with calls in flight):`)
   for (const row of rows) console.log(`  ${row.ok ? '✓' : '✗'} ${row.line}`)
   const failed = rows.filter((r) => !r.ok).length
   console.log(`\n${rows.length - failed} passed, ${failed} failed`)

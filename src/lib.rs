@@ -47,6 +47,8 @@ type Spawned<'env, T> = napi::Result<PromiseRaw<'env, T>>;
 
 #[napi_derive::module_init]
 fn init() {
+  #[cfg(windows)]
+  pin_module();
   // A panic becomes a rejected Promise; its message may quote data, so stderr gets only where.
   std::panic::set_hook(Box::new(|info| {
     let place = info
@@ -55,6 +57,32 @@ fn init() {
       .unwrap_or_default();
     eprintln!("@chatbotkit/nextauth: internal error at {place}; the call was rejected");
   }));
+}
+
+/// Keeps this DLL loaded until the process ends. Node.js unloads an addon when the last worker
+/// thread that loaded it ends, but the runtime thread it started outlives that worker and would
+/// go on running code that is no longer mapped. With glibc the library is linked `-z nodelete`
+/// (napi-build), musl never unloads, nor does macOS a library with thread-local storage; Windows
+/// needs this.
+#[cfg(windows)]
+fn pin_module() {
+  #[link(name = "kernel32")]
+  extern "system" {
+    fn GetModuleHandleExW(flags: u32, name: *const u16, module: *mut *mut std::ffi::c_void) -> i32;
+  }
+  const GET_MODULE_HANDLE_EX_FLAG_PIN: u32 = 0x1;
+  const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
+  let mut module = std::ptr::null_mut();
+  // SAFETY: with FROM_ADDRESS, `name` is only an address inside this module (this function's),
+  // never read as a string, and `module` is a valid place for the handle. If pinning fails the
+  // module stays as unloadable as before, which is no reason to refuse to load.
+  unsafe {
+    GetModuleHandleExW(
+      GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,
+      pin_module as *const u16,
+      &mut module,
+    )
+  };
 }
 
 /// The native half of `MemoryStore` and `RedisStore` (JS classes in index.js wrap it): values in

@@ -19,7 +19,11 @@ const CHECK = join(root, '__test__', 'fixtures', 'platform-check.cjs')
  * workflow's runner) get no redis-server: Redis publishes no build for Windows.
  */
 export async function startServices({ redis: withRedis = process.platform !== 'win32' } = {}) {
-  const api = await startFakeApi({ seed: { 'partner/user': [{ email: 'ann@example.com', name: 'Ann' }] } })
+  const api = await startFakeApi({
+    seed: { 'partner/user': [{ email: 'ann@example.com', name: 'Ann' }] },
+    // Calls that are still waiting when the workers check ends its workers.
+    fault: (exchange) => (exchange.query?.email === 'slow@example.com' ? { delay: 5000 } : undefined),
+  })
   const redis = withRedis ? await startRedis() : null
   return {
     env: { API_URL: api.url, API_SECRET: SECRET, REDIS_URL: redis?.url ?? '' },
@@ -77,7 +81,9 @@ export async function runCheck(runtime, { abi, binary, services, expect, deadlin
     const seconds = (Date.now() - started) / 1000
     const line = output.split('\n').find((l) => l.startsWith('{"runtime"'))
     if (!line) return { ok: false, code, seconds, output }
-    return { ...JSON.parse(line), code, seconds, ok: JSON.parse(line).ok && code === 0 }
+    // wine reports a crash on stderr and may still exit 0.
+    const crashed = /Unhandled (page fault|exception)/.test(output)
+    return { ...JSON.parse(line), code, seconds, output, ok: JSON.parse(line).ok && code === 0 && !crashed }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

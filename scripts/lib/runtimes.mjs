@@ -10,24 +10,34 @@ export const CACHE = fileURLToPath(new URL('../../target/platform-runtimes/', im
 /** Pinned so that a check means the same thing on every run. */
 export const VERSIONS = { node20: '20.20.2', node22: '22.23.5', node24: '24.22.3', bun: '1.4.5', deno: '2.9.6' }
 
+/** Whether `command args` runs and exits 0. */
+export function succeeds(command, args) {
+  const result = spawnSync(command, args, { stdio: 'ignore' })
+  return !result.error && result.status === 0
+}
+
 /**
  * The folder of an npm package's files (`npm pack` downloads its tarball; it is unpacked, not
- * installed, so a package for another CPU or OS is fine).
+ * installed, so a package for another CPU or OS is fine). Made in a folder of its own and renamed,
+ * so that a run killed halfway leaves nothing that looks complete.
  */
 export function fromNpm(spec) {
   const dir = join(CACHE, spec.replace(/[/@]/g, '_'))
   if (existsSync(join(dir, 'package.json'))) return dir
-  const scratch = `${dir}.partial`
+  const scratch = `${dir}.partial-${process.pid}`
   rmSync(scratch, { recursive: true, force: true })
   mkdirSync(scratch, { recursive: true })
   const file = execFileSync('npm', ['pack', spec, '--silent'], { cwd: scratch, encoding: 'utf8' }).trim().split('\n').at(-1)
   execFileSync('tar', ['-xzf', file, '--strip-components=1'], { cwd: scratch })
   rmSync(join(scratch, file))
-  renameSync(scratch, dir)
+  // Another process may have finished the same download meanwhile: theirs is as good as ours.
+  if (existsSync(join(dir, 'package.json'))) rmSync(scratch, { recursive: true, force: true })
+  else renameSync(scratch, dir)
   return dir
 }
 
-function aptInstall(packages) {
+/** Installs Debian packages (apt-get update first: the lists may be empty on a new machine). */
+export function aptInstall(packages) {
   console.log(`installing ${packages.join(' ')} from Debian's packages`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
