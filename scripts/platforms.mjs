@@ -1,4 +1,5 @@
-// Every binary this host can build, each loaded by a runtime of its own platform and used for real:
+// Every binary this host can build, each loaded by a runtime of its own platform and used for real
+// (the darwin ones, which nothing here can load, are only built and inspected):
 //
 //   npm run platforms                      builds them (npm run build:target), then checks each
 //   npm run platforms -- --no-build        checks the binaries already in target/platforms/
@@ -13,7 +14,7 @@ import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
-import { OUT, buildTarget, inspect } from './build-target.mjs'
+import { OUT, buildTarget, buildableHere, inspect } from './build-target.mjs'
 import { runCheck, startServices } from './lib/check.mjs'
 import { bun, deno, node } from './lib/runtimes.mjs'
 import { target } from './lib/targets.mjs'
@@ -72,7 +73,9 @@ async function main() {
   const args = process.argv.slice(2)
   const named = args.filter((a) => !a.startsWith('--'))
   const checks = args.includes('--here') ? [hereCheck()] : CHECKS.filter((c) => named.length === 0 || named.includes(c.abi))
-  const builds = [...new Set(checks.map((c) => c.build ?? c.abi))].map((abi) => target(abi))
+  // With no target named, every target this host builds: the darwin ones have no runtime here, but
+  // building them checks that they link.
+  const builds = named.length === 0 && !args.includes('--here') ? buildableHere() : [...new Set(checks.map((c) => target(c.build ?? c.abi)))]
   const lines = []
   for (const t of builds) lines.push(args.includes('--no-build') ? inspect(t, binaryFor({ abi: t.abi })) : (await buildTarget(t.abi)).line)
   const services = await startServices()
@@ -81,11 +84,11 @@ async function main() {
     for (const entry of checks) {
       try {
         const { runtime, used, missing, workers } = await check(entry, services)
-        const failed = (result) => `FAILED: ${result.error ?? result.loadError ?? result.output}`
+        const why = (result) => `FAILED: ${result.error ?? result.loadError ?? result.output.slice(-800)}`
         const parts = [
-          used.ok ? `ok (${used.runtime}, ${used.arch}, ${used.libc}; ${used.seconds.toFixed(1)} s; Redis: ${used.redis})` : failed(used),
-          missing.ok ? 'load error names the package and the fix' : failed(missing),
-          ...(workers ? [workers.ok ? 'workers ended with calls in flight' : failed(workers)] : []),
+          used.ok ? `ok (${used.runtime}, ${used.arch}, ${used.libc}; ${used.seconds.toFixed(1)} s; Redis: ${used.redis})` : why(used),
+          missing.ok ? 'load error names the package and the fix' : why(missing),
+          ...(workers ? [workers.ok ? 'workers ended with calls in flight' : why(workers)] : []),
         ]
         const ok = used.ok && missing.ok && (workers?.ok ?? true)
         rows.push({ ok, line: `${entry.abi} in ${runtime.describe}: ${parts.join('; ')}` })

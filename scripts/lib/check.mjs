@@ -37,8 +37,8 @@ function rootPackage() {
   if (packedRoot) return packedRoot
   const dir = mkdtempSync(join(tmpdir(), 'cbk-root-'))
   // npm is a .cmd script on Windows, which Node.js runs only through a shell.
-  const pack = ['npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' }]
-  const file = execFileSync(...pack).trim().split('\n').at(-1)
+  const shell = process.platform === 'win32'
+  const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8', shell }).trim().split('\n').at(-1)
   execFileSync('tar', ['-xzf', file, '--strip-components=1'], { cwd: dir })
   rmSync(join(dir, file))
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))

@@ -19,11 +19,11 @@
 // Only for running a script: Bun's child processes (`process.execPath`, `Bun.spawn`) start
 // outside qemu, where the musl interpreter does not exist.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-import { qemuUser } from './runtimes.mjs'
+import { fromNpm, qemuUser } from './runtimes.mjs'
 
 /** Bun, from `@oven/bun-linux-<cpu>-musl` on npm. */
 export const BUN_VERSION = '1.4.5'
@@ -60,15 +60,8 @@ function run(command, args, options = {}) {
 }
 
 /** Bun's musl build, unpacked from its npm tarball (`npm pack`: nothing is installed). */
-function fetchBun(arch, dir) {
-  const out = join(dir, 'bun')
-  mkdirSync(out, { recursive: true })
-  const file = run('npm', ['pack', `@oven/bun-linux-${ARCHES[arch].bun}-musl@${BUN_VERSION}`, '--silent'], { cwd: out }).trim().split('\n').at(-1)
-  run('tar', ['-xzf', file, '--strip-components=1'], { cwd: out })
-  rmSync(join(out, file))
-  const bin = join(out, 'bin', 'bun')
-  chmodSync(bin, 0o755)
-  return bin
+function bunBinary(arch) {
+  return join(fromNpm(`@oven/bun-linux-${ARCHES[arch].bun}-musl@${BUN_VERSION}`), 'bin', 'bun')
 }
 
 /** The address of the Debian archive in this machine's apt sources (deb822 or one-line form). */
@@ -175,7 +168,7 @@ function runtimeIn(arch, dir) {
     command: qemu,
     // `-U`: the host's LD_LIBRARY_PATH or LD_PRELOAD (glibc libraries) must not reach the musl
     // loader. `--no-install`: Bun must not fetch a package that a check leaves out on purpose.
-    args: ['-cpu', 'max', '-L', sysroot, '-U', 'LD_LIBRARY_PATH', '-U', 'LD_PRELOAD', join(dir, 'bun', 'bin', 'bun'), '--no-install'],
+    args: ['-cpu', 'max', '-L', sysroot, '-U', 'LD_LIBRARY_PATH', '-U', 'LD_PRELOAD', bunBinary(arch), '--no-install'],
     env: {},
     describe: `Bun ${BUN_VERSION} (linux-${arch}, musl ${MUSL_DEB.version.split('-')[0]}) under ${qemu}`,
   }
@@ -221,7 +214,6 @@ export function muslRuntime(arch) {
   rmSync(scratch, { recursive: true, force: true })
   const downloads = join(scratch, 'downloads')
   mkdirSync(downloads, { recursive: true })
-  fetchBun(arch, scratch)
   const deb = fetchMusl(arch, downloads)
   const cxx = fetchCxxRuntime(arch, downloads)
   assembleSysroot(arch, { deb, ...cxx }, join(scratch, 'sysroot'))
