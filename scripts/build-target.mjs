@@ -155,6 +155,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const chosen = names.includes('--all-here') ? buildableHere().map((t) => t.abi) : names
   const lines = []
-  for (const name of chosen) lines.push((await buildTarget(name)).line)
+  try {
+    for (const name of chosen) lines.push((await buildTarget(name)).line)
+  } catch (error) {
+    // A failed command has printed its own output already; say which step, not a stack.
+    console.error(`\nbuild:target: ${error.message.split('\n')[0]}`)
+    process.exit(1)
+  }
   console.log(`\n${lines.join('\n')}`)
 }
