@@ -9,11 +9,12 @@
 // (cargo-zigbuild through `napi build -x`), the gnu ones against glibc 2.17; win32-x64-msvc builds
 // on Windows and the darwin targets on macOS (on Linux, with zig, to check that they link);
 // win32-x64-gnu, the Windows build checked under wine here, builds on Linux with MinGW-w64.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+import { succeeds } from './lib/runtimes.mjs'
 import { GLIBC_FLOOR, TARGETS, target } from './lib/targets.mjs'
 
 export const root = fileURLToPath(new URL('..', import.meta.url))
@@ -35,11 +36,6 @@ export function buildableHere({ platform } = process) {
 function newer(a, b) {
   const [x, y] = [a, b].map((v) => v.split('.').map(Number))
   return x[0] - y[0] > 0 || (x[0] === y[0] && (x[1] ?? 0) > (y[1] ?? 0))
-}
-
-function succeeds(command, args) {
-  const result = spawnSync(command, args, { stdio: 'ignore' })
-  return !result.error && result.status === 0
 }
 
 function sh(command, args, options = {}) {

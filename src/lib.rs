@@ -73,9 +73,7 @@ fn pin_module() {
   const GET_MODULE_HANDLE_EX_FLAG_PIN: u32 = 0x1;
   const GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS: u32 = 0x4;
   let mut module = std::ptr::null_mut();
-  // SAFETY: with FROM_ADDRESS, `name` is only an address inside this module (this function's),
-  // never read as a string, and `module` is a valid place for the handle. If pinning fails the
-  // module stays as unloadable as before, which is no reason to refuse to load.
+  // SAFETY: FROM_ADDRESS reads `name` only as an address in this module; `module` is writable.
   unsafe {
     GetModuleHandleExW(
       GET_MODULE_HANDLE_EX_FLAG_PIN | GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS,

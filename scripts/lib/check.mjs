@@ -1,7 +1,6 @@
 // Runs __test__/fixtures/platform-check.cjs for one binary in one runtime: the package laid out in
 // a folder as npm installs it (the root tarball, and the platform package holding the binary), a
 // fake ChatBotKit API and a redis-server on this host's loopback for it to use.
-import { execFileSync } from 'node:child_process'
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { SECRET, startFakeApi } from '../../__test__/fixtures/fake-api.mjs'
 import { run } from '../../__test__/fixtures/process.mjs'
 import { startRedis } from '../../__test__/fixtures/redis.mjs'
+import { packInto } from './runtimes.mjs'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const CHECK = join(root, '__test__', 'fixtures', 'platform-check.cjs')
@@ -36,11 +36,7 @@ let packedRoot
 function rootPackage() {
   if (packedRoot) return packedRoot
   const dir = mkdtempSync(join(tmpdir(), 'cbk-root-'))
-  // npm is a .cmd script on Windows, which Node.js runs only through a shell.
-  const shell = process.platform === 'win32'
-  const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, encoding: 'utf8', shell }).trim().split('\n').at(-1)
-  execFileSync('tar', ['-xzf', file, '--strip-components=1'], { cwd: dir })
-  rmSync(join(dir, file))
+  packInto(dir, { cwd: root })
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
   packedRoot = dir
   return dir

@@ -17,6 +17,20 @@ export function succeeds(command, args) {
 }
 
 /**
+ * `npm pack` of `spec` (a registry package), or of the package in `cwd`, unpacked into `dir` (made
+ * if missing): the files as the tarball holds them, the tarball itself removed.
+ */
+export function packInto(dir, { spec, cwd = dir }) {
+  mkdirSync(dir, { recursive: true })
+  // npm is a .cmd script on Windows, which Node.js runs only through a shell.
+  const shell = process.platform === 'win32'
+  const args = ['pack', ...(spec ? [spec] : []), '--silent', '--pack-destination', dir]
+  const file = execFileSync('npm', args, { cwd, encoding: 'utf8', shell }).trim().split('\n').at(-1)
+  execFileSync('tar', ['-xzf', file, '--strip-components=1'], { cwd: dir })
+  rmSync(join(dir, file))
+}
+
+/**
  * The folder of an npm package's files (`npm pack` downloads its tarball; it is unpacked, not
  * installed, so a package for another CPU or OS is fine). Made in a folder of its own and renamed,
  * so that a run killed halfway leaves nothing that looks complete.
@@ -26,10 +40,7 @@ export function fromNpm(spec) {
   if (existsSync(join(dir, 'package.json'))) return dir
   const scratch = `${dir}.partial-${process.pid}`
   rmSync(scratch, { recursive: true, force: true })
-  mkdirSync(scratch, { recursive: true })
-  const file = execFileSync('npm', ['pack', spec, '--silent'], { cwd: scratch, encoding: 'utf8' }).trim().split('\n').at(-1)
-  execFileSync('tar', ['-xzf', file, '--strip-components=1'], { cwd: scratch })
-  rmSync(join(scratch, file))
+  packInto(scratch, { spec })
   // Another process may have finished the same download meanwhile: theirs is as good as ours.
   if (existsSync(join(dir, 'package.json'))) rmSync(scratch, { recursive: true, force: true })
   else renameSync(scratch, dir)

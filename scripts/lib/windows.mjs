@@ -48,9 +48,6 @@ export function prepareWindowsGnuBuild({ nodeVersion = 22 } = {}) {
   if (!succeeds(MINGW_GCC, ['--version']) || !succeeds(DLLTOOL, ['--version'])) missing.push('mingw-w64')
   if (!succeeds('gendef', ['--help'])) missing.push('mingw-w64-tools')
   if (missing.length) aptInstall(missing)
-  if (succeeds('rustup', ['--version'])) {
-    execFileSync('rustup', ['target', 'add', 'x86_64-pc-windows-gnu'], { stdio: ['ignore', 'ignore', 'inherit'] })
-  }
 
   const nodeExe = windowsNode(nodeVersion)
   const dir = join(CACHE, 'libnode-win-x64')
