@@ -1,7 +1,10 @@
-// Chaos under load: 64 concurrent sign-in code loops through a real adapter while Redis is killed,
-// a Cluster master or a Sentinel master fails over, or the API misbehaves; then the fault ends and the load goes on.
+// Chaos under load: 64 concurrent sign-in code loops through a real adapter while a redis-server is
+// killed or frozen (one server, a Cluster master, a Sentinel master), or the API misbehaves; then
+// the fault ends and the load goes on.
 // What must hold: no code accepted twice or for another email, no crash, every failure an Error
 // with a stable `code` within its time bound, and success back to ≥ 99% soon after the fault ends.
+// In a Cluster, calls whose keys live on the masters that did not fail must not notice: every
+// 250 ms of the fault they keep completing, none fails, and their p99 latency stays small.
 //
 // A scenario is one entry of SCENARIOS: a name, the codes its failures may carry, how soon it must
 // recover, and `setup(t)`, which starts what it needs and returns `{ adapter, fault }` — `fault()`
@@ -18,7 +21,7 @@ import test from 'ava'
 import { ChatBotKitPartnerAdapter, RedisStore } from '@chatbotkit/nextauth'
 
 import { SECRET, startFakeApi } from './fixtures/fake-api.mjs'
-import { requireRedis, startRedis, startRedisCluster, startRedisSentinel } from './fixtures/redis.mjs'
+import { emailSlot, requireRedis, startRedis, startRedisCluster, startRedisSentinel } from './fixtures/redis.mjs'
 
 /** Concurrent sign-in code loops. */
 const LOOPS = 64
@@ -53,6 +56,18 @@ const WINDOW = 200
 const RECOVERED = 0.99
 /** How many times a code accepted under load is tried again at the end: must never work again. */
 const REUSE_CONCURRENCY = 64
+/** The timeline's step: completions, failures and the slowest call, per group of keys. */
+const TICK_MS = 250
+/**
+ * Calls whose keys live on the servers that did not fail, during the fault: every TICK_MS at least
+ * this share of the completions a tick saw before the fault (the median), and a p99 latency within
+ * HEALTHY_P99_MS (a few ms on an idle machine; the rest is this 2-core machine under the load).
+ */
+const HEALTHY_SHARE = 0.2
+const HEALTHY_P99_MS = 100
+/** How long a frozen (SIGSTOPped) server stays frozen: longer than COMMAND_TIMEOUT, shorter than
+ * the time its Cluster or Sentinels take to call it failed (then it would be the SIGKILL case). */
+const FREEZE_MS = 3000
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const now = () => performance.now()
@@ -84,7 +99,7 @@ const adapterWith = (store, options = {}) =>
  * as `{ kind, method, start, end, code }` (`code` only for a failure); each invariant broken is
  * counted under what was seen, never a code or an email.
  */
-function startLoad({ adapter, apiLoops = 0, seededEmail }) {
+function startLoad({ adapter, apiLoops = 0, seededEmail, groupOf }) {
   const run = randomBytes(4).toString('hex')
   const ops = []
   const violations = new Map()
@@ -97,20 +112,34 @@ function startLoad({ adapter, apiLoops = 0, seededEmail }) {
 
   const violation = (what) => violations.set(what, (violations.get(what) ?? 0) + 1)
 
-  async function call(kind, method, argument) {
+  /** `group`: where the call's keys live ('healthy' or 'failed' in a Cluster, else 'all'). */
+  async function call(kind, method, argument, group = 'all') {
     const start = now()
     inFlight++
     try {
       const value = await adapter[method](argument)
-      ops.push({ kind, method, start, end: now() })
+      ops.push({ kind, method, start, end: now(), group })
       return { ok: true, value }
     } catch (error) {
       const end = now()
       const code = error instanceof Error && typeof error.code === 'string' ? error.code : `not an Error with a code: ${typeof error}`
-      ops.push({ kind, method, start, end, code })
+      ops.push({ kind, method, start, end, code, group })
       return { ok: false }
     } finally {
       inFlight--
+    }
+  }
+
+  /**
+   * An email for loop `loop`. With `groupOf`, a third of the loops use only emails whose keys live
+   * on the master that will fail, the others only the rest: as with a site's visitors, a sign-in
+   * waiting on the failed master holds up no one else's.
+   */
+  function email(prefix, loop, n) {
+    const group = groupOf && (loop % 3 === 0 ? 'failed' : 'healthy')
+    for (let i = 0; ; i++) {
+      const candidate = `${prefix}-${run}-${loop}-${n}-${i}@example.test`
+      if (!group || groupOf(candidate) === group) return { identifier: candidate, group }
     }
   }
 
@@ -118,17 +147,21 @@ function startLoad({ adapter, apiLoops = 0, seededEmail }) {
     while (running) {
       const n = serial++
       const started = now()
-      const identifier = `chaos-${run}-${loop}-${n}@example.test`
+      const { identifier, group } = email('chaos', loop, n)
       const token = randomBytes(3).toString('hex')
       const expires = new Date(Date.now() + 10 * 60_000)
-      const created = await call('tokens', 'createVerificationToken', { identifier, token, expires })
+      const created = await call('tokens', 'createVerificationToken', { identifier, token, expires }, group)
       if (!created.ok) {
         await sleep(BACKOFF_MS)
         continue
       }
-      const uses = [call('tokens', 'useVerificationToken', { identifier, token }), call('tokens', 'useVerificationToken', { identifier, token })]
+      const uses = [
+        call('tokens', 'useVerificationToken', { identifier, token }, group),
+        call('tokens', 'useVerificationToken', { identifier, token }, group),
+      ]
       if (n % OTHER_EMAIL_EVERY === 0) {
-        uses.push(call('tokens', 'useVerificationToken', { identifier: `other-${run}-${loop}-${n}@example.test`, token }))
+        const other = email('other', loop, n)
+        uses.push(call('tokens', 'useVerificationToken', { identifier: other.identifier, token }, other.group))
       }
       const [first, second, other] = await Promise.all(uses)
       const wins = [first, second].filter((use) => use.ok && use.value)
@@ -202,6 +235,29 @@ function recovery(ops, kind, faultEnd) {
   return null
 }
 
+/**
+ * The load tick by tick (TICK_MS, by when calls settled) from `from` to `to`: for each group of
+ * keys, the calls that succeeded, that failed, and the slowest.
+ */
+function timeline(ops, from, to) {
+  const ticks = []
+  for (let at = from; at + TICK_MS <= to; at += TICK_MS) ticks.push({ at, groups: {} })
+  for (const op of ops) {
+    const tick = ticks[Math.floor((op.end - from) / TICK_MS)]
+    if (!tick) continue
+    const group = (tick.groups[op.group] ??= { ok: 0, failed: 0, slowest: 0 })
+    if (op.code) group.failed++
+    else group.ok++
+    group.slowest = Math.max(group.slowest, op.end - op.start)
+  }
+  return ticks
+}
+
+function percentile(values, share) {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] : 0
+}
+
 /** Tries every accepted code again, as an attacker replaying it would. */
 async function reuseAll(adapter, accepted) {
   let acceptedAgain = 0
@@ -236,10 +292,10 @@ function count(items, key) {
 async function runScenario(t, scenario) {
   t.timeout(150_000)
   requireRedis()
-  const { adapter, fault, seededEmail, check } = await scenario.setup(t)
+  const { adapter, fault, seededEmail, check, groupOf } = await scenario.setup(t)
   const eventLoop = monitorEventLoopDelay({ resolution: 10 })
   eventLoop.enable()
-  const load = startLoad({ adapter, apiLoops: scenario.apiLoops, seededEmail })
+  const load = startLoad({ adapter, apiLoops: scenario.apiLoops, seededEmail, groupOf })
   const target = scenario.apiLoops ? 'api' : 'tokens'
 
   await sleep(STEADY_MS)
@@ -285,6 +341,15 @@ async function runScenario(t, scenario) {
   )
   t.log(`codes lost (created, then refused by both uses): ${load.lost.length}, after recovery: ${lostAfter}; accepted again when replayed: ${reuse.acceptedAgain}`)
   t.log(`event loop: longest delay ${Math.round(longestStall)} ms`)
+  const shownUntil = faultEnd + (recovered?.ms ?? 0) + 2 * TICK_MS
+  t.log(`timeline (s from the fault; per group of keys: succeeded/failed, slowest ms):`)
+  for (const { at, groups } of timeline(ops, faultStart - 2 * TICK_MS, shownUntil)) {
+    const cells = Object.entries(groups)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([group, g]) => `${group} ${g.ok}/${g.failed} ≤${Math.round(g.slowest)}`)
+    const mark = at <= faultEnd && faultEnd < at + TICK_MS ? '  ← fault ended' : ''
+    t.log(`  ${((at - faultStart) / 1000).toFixed(2).padStart(6)}  ${cells.join('  |  ')}${mark}`)
+  }
 
   // What must hold.
   t.is(unsettled, 0, 'every call settled')
@@ -305,7 +370,53 @@ async function runScenario(t, scenario) {
     t.true(after.length >= WINDOW && afterFailures <= after.length * (1 - RECOVERED), `${afterFailures} of ${after.length} failed after recovery`)
     t.is(lostAfter, 0, 'no code created after recovery is lost')
   }
+  if (groupOf) {
+    const healthy = ops.filter((op) => op.group === 'healthy')
+    const before = timeline(healthy, faultStart - 4 * TICK_MS, faultStart).map(({ groups }) => groups.healthy?.ok ?? 0)
+    const usual = percentile(before, 0.5)
+    const during = timeline(healthy, faultStart, faultEnd)
+    const thin = during.filter(({ groups }) => (groups.healthy?.ok ?? 0) < HEALTHY_SHARE * usual)
+    const latencies = healthy.filter((op) => op.start >= faultStart && op.start < faultEnd).map((op) => op.end - op.start)
+    const p99 = percentile(latencies, 0.99)
+    t.log(`healthy masters: ${usual} calls a tick before the fault; during it, the fewest ${Math.min(...during.map(({ groups }) => groups.healthy?.ok ?? 0))}, p99 latency ${p99.toFixed(1)} ms over ${latencies.length} calls`)
+    t.true(during.length > 0 && usual > 0, 'the load reached the healthy masters before and during the fault')
+    t.deepEqual(
+      thin.map(({ at }) => `${((at - faultStart) / 1000).toFixed(2)} s`),
+      [],
+      `every ${TICK_MS} ms of the fault, calls on healthy masters completed at ≥ ${HEALTHY_SHARE * 100}% of their usual pace`,
+    )
+    t.deepEqual(count(healthy.filter((op) => op.code && op.end >= faultStart), (op) => op.code), {}, 'no call on a healthy master failed')
+    t.true(p99 <= HEALTHY_P99_MS, `p99 latency on healthy masters during the fault ${p99.toFixed(1)} ms, bound ${HEALTHY_P99_MS} ms`)
+  }
   check?.(t)
+}
+
+/**
+ * A Cluster of 3 masters and 3 replicas that keeps serving the healthy masters' slots while one
+ * fails (cluster-require-full-coverage no), a store on it, and the master to fail: `groupOf` tells
+ * an email whose keys live on it ('failed') from the others ('healthy').
+ */
+async function clusterUnderTest(t, { nodeTimeout }) {
+  const cluster = await startRedisCluster({ replicas: 1, nodeTimeout, fullCoverage: false })
+  t.teardown(() => cluster.stop())
+  const roles = await Promise.all(cluster.nodes.map((node) => cli(node.port, 'ROLE')))
+  const replicaIndex = roles.findIndex((role) => role.startsWith('slave'))
+  if (replicaIndex < 0) throw new Error('the cluster has no replica')
+  const replica = cluster.nodes[replicaIndex]
+  const masterPort = Number(roles[replicaIndex].split('\n')[2])
+  const master = cluster.nodes.find((node) => node.port === masterPort)
+  const store = new RedisStore({ nodes: cluster.urls, commandTimeout: COMMAND_TIMEOUT })
+  t.teardown(() => store.close())
+  const adapter = adapterWith(store)
+
+  const slots = cluster.slotsOf(master)
+  // This test's slot arithmetic is the server's: a key the store wrote is in the slot it computes.
+  const probe = 'slot-probe@example.test'
+  await adapter.createVerificationToken({ identifier: probe, token: 'probe1', expires: new Date(Date.now() + 60_000) })
+  const keys = (await Promise.all(cluster.nodes.map((node) => cli(node.port, 'KEYS', '*verificationToken*')))).join('\n').trim().split('\n')
+  const serverSlot = Number((await cli(master.port, 'CLUSTER', 'KEYSLOT', keys[0])).trim())
+  t.is(serverSlot, emailSlot(probe), 'the test computes hash slots as Redis does')
+  return { master, replica, survivors: cluster.nodes.filter((node) => node !== master), adapter, groupOf: (email) => (slots.has(emailSlot(email)) ? 'failed' : 'healthy') }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,7 +439,7 @@ const SCENARIOS = [
   {
     name: 'a redis-server SIGKILLed and restarted on the same port',
     codes: ['REDIS_UNAVAILABLE'],
-    recoverWithin: 5000,
+    recoverWithin: 1000,
     async setup(t) {
       const server = await startRedis()
       t.teardown(() => server.stop())
@@ -345,24 +456,35 @@ const SCENARIOS = [
     },
   },
   {
-    name: 'a Redis Cluster master SIGKILLed, its replica promoted by the cluster',
+    name: 'a redis-server frozen (SIGSTOP), then resumed',
     codes: ['REDIS_UNAVAILABLE'],
-    recoverWithin: 5000,
+    recoverWithin: 1000,
     async setup(t) {
-      const NODE_TIMEOUT = 1000
-      const cluster = await startRedisCluster({ replicas: 1, nodeTimeout: NODE_TIMEOUT })
-      t.teardown(() => cluster.stop())
-      const roles = await Promise.all(cluster.nodes.map((node) => cli(node.port, 'ROLE')))
-      const replicaIndex = roles.findIndex((role) => role.startsWith('slave'))
-      if (replicaIndex < 0) throw new Error('the cluster has no replica')
-      const replica = cluster.nodes[replicaIndex]
-      const masterPort = Number(roles[replicaIndex].split('\n')[2])
-      const master = cluster.nodes.find((node) => node.port === masterPort)
-      const store = new RedisStore({ nodes: cluster.urls, commandTimeout: COMMAND_TIMEOUT })
+      const server = await startRedis()
+      t.teardown(() => server.stop())
+      t.teardown(() => server.resume())
+      const store = new RedisStore({ url: server.url, commandTimeout: COMMAND_TIMEOUT })
       t.teardown(() => store.close())
-      const survivors = cluster.nodes.filter((node) => node !== master)
       return {
         adapter: adapterWith(store),
+        async fault() {
+          server.pause()
+          await sleep(FREEZE_MS)
+          server.resume()
+        },
+      }
+    },
+  },
+  {
+    name: 'a Redis Cluster master SIGKILLed, its replica promoted by the cluster',
+    codes: ['REDIS_UNAVAILABLE'],
+    recoverWithin: 1000,
+    async setup(t) {
+      const NODE_TIMEOUT = 1000
+      const { master, replica, survivors, adapter, groupOf } = await clusterUnderTest(t, { nodeTimeout: NODE_TIMEOUT })
+      return {
+        adapter,
+        groupOf,
         async fault() {
           await master.kill()
           await until(
@@ -377,9 +499,27 @@ const SCENARIOS = [
     },
   },
   {
+    name: 'a Redis Cluster master frozen (SIGSTOP), then resumed',
+    codes: ['REDIS_UNAVAILABLE'],
+    recoverWithin: 1000,
+    async setup(t) {
+      const { master, adapter, groupOf } = await clusterUnderTest(t, { nodeTimeout: 2 * FREEZE_MS })
+      t.teardown(() => master.resume())
+      return {
+        adapter,
+        groupOf,
+        async fault() {
+          master.pause()
+          await sleep(FREEZE_MS)
+          master.resume()
+        },
+      }
+    },
+  },
+  {
     name: 'a Sentinel master SIGKILLed, its replica promoted by the Sentinels',
     codes: ['REDIS_UNAVAILABLE'],
-    recoverWithin: 5000,
+    recoverWithin: 1000,
     async setup(t) {
       const group = await startRedisSentinel()
       t.teardown(() => group.stop())
@@ -392,6 +532,26 @@ const SCENARIOS = [
           const promoted = async () =>
             (await cli(group.sentinels[0].port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', group.name)).includes(String(group.replica.port))
           await until(promoted, 'the Sentinels to promote the replica', 30_000)
+        },
+      }
+    },
+  },
+  {
+    name: 'a Sentinel master frozen (SIGSTOP), then resumed',
+    codes: ['REDIS_UNAVAILABLE'],
+    recoverWithin: 1000,
+    async setup(t) {
+      const group = await startRedisSentinel({ downAfter: 2 * FREEZE_MS })
+      t.teardown(() => group.stop())
+      t.teardown(() => group.master.resume())
+      const store = new RedisStore({ sentinels: group.sentinels.map((s) => s.url), name: group.name, commandTimeout: COMMAND_TIMEOUT })
+      t.teardown(() => store.close())
+      return {
+        adapter: adapterWith(store),
+        async fault() {
+          group.master.pause()
+          await sleep(FREEZE_MS)
+          group.master.resume()
         },
       }
     },

@@ -7,7 +7,7 @@ import test from 'ava'
 
 import { ChatBotKitContactAdapter, ChatBotKitPartnerAdapter, RedisStore, Store } from '@chatbotkit/nextauth'
 
-import { requireRedis, startRedis, startRedisCluster, startRedisSentinel } from './fixtures/redis.mjs'
+import { emailSlot, requireRedis, startRedis, startRedisCluster, startRedisSentinel } from './fixtures/redis.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const inAMinute = () => new Date(Date.now() + 60_000)
@@ -342,6 +342,34 @@ test('Redis Cluster: the store and the adapter work across three masters, one co
   t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'bbbbbb' }), { token: 'bbbbbb' })
   t.is(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'bbbbbb' }), null)
   store.close()
+})
+
+test('Redis Cluster: a dead master fails its own keys within commandTimeout, naming it; the other masters keep working', async (t) => {
+  const cluster = await startRedisCluster({ fullCoverage: false })
+  t.teardown(() => cluster.stop())
+  const COMMAND_TIMEOUT = 500
+  const store = new RedisStore({ nodes: cluster.urls, commandTimeout: COMMAND_TIMEOUT })
+  t.teardown(() => store.close())
+  const adapter = adapterWith(store)
+  const [dead, alive] = cluster.nodes
+  const emailOn = (node) => {
+    const slots = cluster.slotsOf(node)
+    for (let i = 0; ; i++) if (slots.has(emailSlot(`user-${i}@example.com`))) return `user-${i}@example.com`
+  }
+  const [onDead, onAlive] = [emailOn(dead), emailOn(alive)]
+  for (const identifier of [onDead, onAlive]) {
+    await adapter.createVerificationToken({ identifier, token: 'aaaaaa', expires: inAMinute() })
+  }
+  await dead.kill()
+
+  const started = Date.now()
+  const error = await t.throwsAsync(adapter.useVerificationToken({ identifier: onDead, token: 'aaaaaa' }))
+  const took = Date.now() - started
+  t.is(error.code, 'REDIS_UNAVAILABLE')
+  t.true(error.message.includes(`master 127.0.0.1:${dead.port}, hash slot ${emailSlot(onDead)}`), error.message)
+  t.log(`rejected after ${took} ms: ${error.message}`)
+  t.true(took < COMMAND_TIMEOUT + 1000, `rejected after ${took} ms`)
+  t.like(await adapter.useVerificationToken({ identifier: onAlive, token: 'aaaaaa' }), { identifier: onAlive, token: 'aaaaaa' })
 })
 
 /** Calls `call` until it succeeds or `ms` pass; answers the failures seen and when it succeeded. */

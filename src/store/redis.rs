@@ -4,13 +4,17 @@
 //! address but never its password.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
-use deadpool_redis::{cluster, sentinel, PoolConfig, Runtime, Timeouts};
+use deadpool::managed;
+use deadpool_redis::{sentinel, PoolConfig, Runtime, Timeouts};
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{Route as SlotRoute, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{Cmd, ErrorKind, FromRedisValue, RedisError, ServerErrorKind};
 use serde_json::Value;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::{AttemptLimit, Consumed, Stored};
@@ -52,6 +56,15 @@ pub const DEFAULT_COMMAND_TIMEOUT_MS: u32 = 5_000;
 /// to `MAX_RETRY_PAUSE`, while `commandTimeout` leaves room.
 const FIRST_RETRY_PAUSE: Duration = Duration::from_millis(20);
 const MAX_RETRY_PAUSE: Duration = Duration::from_millis(200);
+/// How many times a Redis Cluster connection sends a command again (after a redirect, or a
+/// refusal while the Cluster fails over): enough pauses to outlast the default `commandTimeout`,
+/// which ends them first; redis-rs computes a pause from 2 to the power of this, so it stays small.
+const CLUSTER_RETRIES: u32 = 48;
+/// Hash slots in a Redis Cluster.
+const HASH_SLOTS: usize = 16_384;
+/// How long a Cluster's layout is used before a call reads it again: slots move between masters
+/// when the Cluster is resharded.
+const LAYOUT_TTL: Duration = Duration::from_secs(30);
 
 /// Which Redis the store talks to; every URL is `redis://` or `rediss://` (TLS).
 pub enum Topology {
@@ -90,7 +103,7 @@ pub struct RedisOptions {
 
 enum Pool {
   Single(deadpool_redis::Pool),
-  Cluster(cluster::Pool),
+  Cluster(managed::Pool<ClusterManager>),
   Sentinel(sentinel::Pool),
 }
 
@@ -98,14 +111,14 @@ enum Pool {
 /// command clones it and pipelines over it, and no command pays the pool's per-checkout PING.
 enum Checkout {
   Single(deadpool_redis::Connection),
-  Cluster(cluster::Connection),
+  Cluster(managed::Object<ClusterManager>),
   Sentinel(sentinel::Connection),
 }
 
 /// A clone of a checked-out connection, used for one command.
 enum Shared {
   Single(redis::aio::MultiplexedConnection),
-  Cluster(redis::cluster_async::ClusterConnection),
+  Cluster(ClusterConnection),
 }
 
 impl Checkout {
@@ -122,8 +135,218 @@ impl Checkout {
   fn discard(self) {
     match self {
       Checkout::Single(connection) => drop(deadpool_redis::Connection::take(connection)),
-      Checkout::Cluster(connection) => drop(cluster::Connection::take(connection)),
+      Checkout::Cluster(connection) => drop(managed::Object::take(connection)),
       Checkout::Sentinel(connection) => drop(sentinel::Connection::take(connection)),
+    }
+  }
+}
+
+/// Opens the pool's Redis Cluster connections: redis-rs's cluster client with the store's connect
+/// and command timeouts, and retry pauses as short as the store's own. (deadpool-redis's cluster
+/// manager keeps redis-rs's defaults, which pause at least 1.28 s before sending again a command
+/// the Cluster refused while it fails over.)
+struct ClusterManager(ClusterClient);
+
+impl managed::Manager for ClusterManager {
+  type Type = ClusterConnection;
+  type Error = RedisError;
+
+  async fn create(&self) -> std::result::Result<ClusterConnection, RedisError> {
+    self.0.get_async_connection().await
+  }
+
+  async fn recycle(
+    &self,
+    connection: &mut ClusterConnection,
+    _: &managed::Metrics,
+  ) -> managed::RecycleResult<RedisError> {
+    redis::cmd("PING").query_async::<()>(connection).await?;
+    Ok(())
+  }
+}
+
+/// Connections kept checked out of the pool, used in turn. A lane is emptied (its connection goes
+/// back to the pool, which checks it before anyone gets it again) after a connection-level failure.
+struct Lanes {
+  lanes: Box<[Mutex<Option<Checkout>>]>,
+  next: AtomicUsize,
+}
+
+impl Lanes {
+  fn new(count: usize) -> Self {
+    Self {
+      lanes: (0..count.max(1)).map(|_| Mutex::new(None)).collect(),
+      next: AtomicUsize::new(0),
+    }
+  }
+
+  fn pick(&self) -> &Mutex<Option<Checkout>> {
+    // `new` makes at least one lane.
+    &self.lanes[self.next.fetch_add(1, Ordering::Relaxed) % self.lanes.len()]
+  }
+
+  fn clear(&self) {
+    for lane in &self.lanes {
+      if let Ok(mut lane) = lane.try_lock() {
+        lane.take();
+      }
+    }
+  }
+}
+
+/// Which master of a Redis Cluster serves each hash slot, so that each master's keys travel on
+/// lanes of their own. A redis-rs Cluster connection holds back every command it carries while it
+/// rebuilds its slot map after a node fails; shared by all masters, it would stop all of them for
+/// one.
+struct Layout {
+  /// For each hash slot, the index of its group in `groups`.
+  group_of: Box<[u16]>,
+  groups: Box<[Group]>,
+  /// When the layout was last read from the Cluster.
+  checked: std::sync::Mutex<Instant>,
+}
+
+/// The hash slots one master serves (or those no master serves), and their lanes.
+struct Group {
+  lanes: Lanes,
+  /// "master 127.0.0.1:7001", for messages; brought up to date when a replica takes over.
+  server: std::sync::Mutex<String>,
+}
+
+impl Layout {
+  /// The layout in a `CLUSTER SLOTS` answer: one group per master (by node ID), in slot order.
+  fn parse(answer: &redis::Value, lanes_per_group: usize) -> Option<Self> {
+    let mut group_of = vec![u16::MAX; HASH_SLOTS].into_boxed_slice();
+    let mut masters: Vec<(String, String)> = Vec::new();
+    let mut ranges = Vec::new();
+    for range in as_array(answer)? {
+      let fields = as_array(range)?;
+      let (start, end) = (as_slot(fields.first()?)?, as_slot(fields.get(1)?)?);
+      let master = as_array(fields.get(2)?)?;
+      let address = format!("{}:{}", as_text(master.first()?)?, as_int(master.get(1)?)?);
+      let id = master
+        .get(2)
+        .and_then(as_text)
+        .unwrap_or_else(|| address.clone());
+      ranges.push((start, end, id, address));
+    }
+    ranges.sort_by_key(|range| range.0);
+    for (start, end, id, address) in ranges {
+      let group = match masters.iter().position(|(known, _)| *known == id) {
+        Some(group) => group,
+        None if masters.len() < usize::from(u16::MAX - 1) => {
+          masters.push((id, address));
+          masters.len() - 1
+        }
+        None => return None,
+      };
+      for slot in start..=end.min(HASH_SLOTS - 1) {
+        group_of[slot] = group as u16;
+      }
+    }
+    let mut servers: Vec<String> = masters
+      .into_iter()
+      .map(|(_, address)| format!("master {address}"))
+      .collect();
+    if group_of.contains(&u16::MAX) {
+      let uncovered = servers.len() as u16;
+      group_of
+        .iter_mut()
+        .filter(|g| **g == u16::MAX)
+        .for_each(|g| *g = uncovered);
+      servers.push("no master (its hash slots are not served)".to_owned());
+    }
+    Some(Self {
+      group_of,
+      groups: servers
+        .into_iter()
+        .map(|server| Group {
+          lanes: Lanes::new(lanes_per_group),
+          server: std::sync::Mutex::new(server),
+        })
+        .collect(),
+      checked: std::sync::Mutex::new(Instant::now()),
+    })
+  }
+
+  fn group(&self, slot: u16) -> &Group {
+    // `parse` gives every slot a group.
+    &self.groups[usize::from(self.group_of[usize::from(slot)])]
+  }
+
+  fn due(&self) -> bool {
+    self
+      .checked
+      .lock()
+      .map_or(true, |checked| checked.elapsed() >= LAYOUT_TTL)
+  }
+
+  /// Takes `fresh` as read again: the same groups (a failover moves a master's slots as one) keep
+  /// their lanes and learn their new servers; other groups replace the layout.
+  fn update(self: &Arc<Self>, fresh: Self) -> Arc<Self> {
+    if fresh.group_of != self.group_of {
+      return Arc::new(fresh);
+    }
+    for (group, fresh) in self.groups.iter().zip(fresh.groups.into_vec()) {
+      if let (Ok(mut server), Ok(fresh)) = (group.server.lock(), fresh.server.into_inner()) {
+        *server = fresh;
+      }
+    }
+    if let Ok(mut checked) = self.checked.lock() {
+      *checked = Instant::now();
+    }
+    self.clone()
+  }
+}
+
+fn as_array(value: &redis::Value) -> Option<&[redis::Value]> {
+  match value {
+    redis::Value::Array(items) => Some(items),
+    _ => None,
+  }
+}
+
+fn as_int(value: &redis::Value) -> Option<i64> {
+  match value {
+    redis::Value::Int(n) => Some(*n),
+    _ => None,
+  }
+}
+
+fn as_slot(value: &redis::Value) -> Option<usize> {
+  as_int(value).and_then(|n| usize::try_from(n).ok())
+}
+
+fn as_text(value: &redis::Value) -> Option<String> {
+  match value {
+    redis::Value::BulkString(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+    redis::Value::SimpleString(text) => Some(text.clone()),
+    _ => None,
+  }
+}
+
+/// The Cluster hash slot of `key`: CRC16 of its `{…}` hash tag when it has a non-empty one, else
+/// of the whole key.
+fn hash_slot(key: &[u8]) -> u16 {
+  let tag = key.iter().position(|&b| b == b'{').and_then(|open| {
+    let rest = &key[open + 1..];
+    let close = rest.iter().position(|&b| b == b'}')?;
+    (close > 0).then(|| &rest[..close])
+  });
+  crc16::State::<crc16::XMODEM>::calculate(tag.unwrap_or(key)) % HASH_SLOTS as u16
+}
+
+/// The lanes a call uses, and what to call their server in messages.
+enum Route<'a> {
+  Fixed(&'a Lanes),
+  Cluster(Arc<Layout>, u16),
+}
+
+impl Route<'_> {
+  fn lanes(&self) -> &Lanes {
+    match self {
+      Route::Fixed(lanes) => lanes,
+      Route::Cluster(layout, slot) => &layout.group(*slot).lanes,
     }
   }
 }
@@ -147,10 +370,14 @@ impl Shared {
 
 pub struct Redis {
   pool: Pool,
-  /// Up to `poolSize` kept connections, used in turn; a slot is emptied (its connection goes back
-  /// to the pool, which checks it before anyone gets it again) after a connection-level failure.
-  slots: Vec<Mutex<Option<Checkout>>>,
-  next_slot: AtomicUsize,
+  /// The lanes of one server or of the Sentinel master: `poolSize` of them.
+  lanes: Lanes,
+  /// A Cluster's layout, read at the first call and again every `LAYOUT_TTL`; `poolSize` lanes
+  /// per master.
+  layout: std::sync::RwLock<Option<Arc<Layout>>>,
+  /// Held while the layout is read: by one call at a time.
+  reading_layout: Mutex<()>,
+  lanes_per_group: usize,
   closed: AtomicBool,
   /// Whether the pool asks Sentinels where the master is: then a `READONLY` answer means a
   /// failover happened, and the call tries again on a new connection.
@@ -218,12 +445,21 @@ impl Redis {
         (Pool::Single(pool), format!("Redis at {addresses}"))
       }
       Topology::Cluster(urls) => {
-        let mut config = cluster::Config::from_urls(urls);
-        config.pool = Some(pool_config);
-        let pool = config
-          .create_pool(Some(Runtime::Tokio1))
+        let pause_ms = |pause: Duration| pause.as_millis() as u64;
+        let client = ClusterClientBuilder::new(urls)
+          .connection_timeout(options.connect_timeout)
+          .response_timeout(options.command_timeout)
+          .retries(CLUSTER_RETRIES)
+          .min_retry_wait(pause_ms(FIRST_RETRY_PAUSE))
+          .max_retry_wait(pause_ms(MAX_RETRY_PAUSE))
+          .build()
           .map_err(|e| invalid(&e))?;
-        (Pool::Cluster(pool), format!("Redis at {addresses}"))
+        let pool = managed::Pool::builder(ClusterManager(client))
+          .config(pool_config)
+          .runtime(Runtime::Tokio1)
+          .build()
+          .map_err(|e| invalid(&e))?;
+        (Pool::Cluster(pool), format!("Redis Cluster at {addresses}"))
       }
       Topology::Sentinel {
         sentinels,
@@ -254,10 +490,10 @@ impl Redis {
     Ok(Self {
       follows_failover: matches!(pool, Pool::Sentinel(_)),
       pool,
-      slots: (0..options.pool_size.max(1))
-        .map(|_| Mutex::new(None))
-        .collect(),
-      next_slot: AtomicUsize::new(0),
+      lanes: Lanes::new(options.pool_size as usize),
+      layout: std::sync::RwLock::new(None),
+      reading_layout: Mutex::new(()),
+      lanes_per_group: options.pool_size.max(1) as usize,
       closed: AtomicBool::new(false),
       key_prefix: options.key_prefix,
       command_timeout: options.command_timeout,
@@ -272,10 +508,12 @@ impl Redis {
 
   /// The JSON value under `key`, or `None`. A value that is not JSON comes back as a string.
   pub async fn get(&self, key: &str) -> Result<Option<Value>> {
+    let key = self.key(key);
     let raw: Option<String> = self
       .run(Command::new(
         "GET",
-        redis::cmd("GET").arg(self.key(key)),
+        &key,
+        redis::cmd("GET").arg(&key),
         Replay::Safe,
       ))
       .await?;
@@ -284,21 +522,24 @@ impl Redis {
 
   /// Stores a value given as JSON text, for `ttl` when given.
   pub async fn set_text(&self, key: &str, json: String, ttl: Option<Duration>) -> Result<()> {
+    let key = self.key(key);
     let mut command = redis::cmd("SET");
-    command.arg(self.key(key)).arg(json);
+    command.arg(&key).arg(json);
     if let Some(ttl) = ttl {
       command.arg("PX").arg(ttl.as_millis().max(1) as u64);
     }
     self
-      .run::<()>(Command::new("SET", &command, Replay::Safe))
+      .run::<()>(Command::new("SET", &key, &command, Replay::Safe))
       .await
   }
 
   pub async fn del(&self, key: &str) -> Result<()> {
+    let key = self.key(key);
     self
       .run::<i64>(Command::new(
         "DEL",
-        redis::cmd("DEL").arg(self.key(key)),
+        &key,
+        redis::cmd("DEL").arg(&key),
         Replay::Safe,
       ))
       .await?;
@@ -308,10 +549,12 @@ impl Redis {
   /// Reads and deletes in one atomic command (`GETDEL`, Redis ≥ 6.2): among any number of
   /// concurrent callers, on any number of app instances, exactly one gets the value.
   pub async fn take(&self, key: &str) -> Result<Option<Value>> {
+    let key = self.key(key);
     let raw: Option<String> = self
       .run(Command::new(
         "GETDEL",
-        redis::cmd("GETDEL").arg(self.key(key)),
+        &key,
+        redis::cmd("GETDEL").arg(&key),
         Replay::Unsafe,
       ))
       .await?;
@@ -321,13 +564,15 @@ impl Redis {
   /// `Store::consume` in one script call (`EVALSHA`, or `EVAL` when the server does not have the
   /// script yet): atomic on the server, whatever the number of app instances.
   pub async fn consume(&self, key: &str, attempts: &str, limit: AttemptLimit) -> Result<Consumed> {
+    let key = self.key(key);
+    let attempts = self.key(attempts);
     let script = |call: &str, script: &str| {
       let mut command = redis::cmd(call);
       command
         .arg(script)
         .arg(2)
-        .arg(self.key(key))
-        .arg(self.key(attempts))
+        .arg(&key)
+        .arg(&attempts)
         .arg(limit.max)
         .arg(limit.window.as_millis().max(1) as u64);
       command
@@ -336,6 +581,7 @@ impl Redis {
     let in_full = || script("EVAL", CONSUME_SCRIPT);
     let command = Command {
       name: "EVALSHA",
+      key: &key,
       cmd: &by_hash,
       replay: Replay::Unsafe,
       unless_cached: Some(&in_full),
@@ -359,10 +605,9 @@ impl Redis {
       Pool::Cluster(pool) => pool.close(),
       Pool::Sentinel(pool) => pool.close(),
     }
-    for slot in &self.slots {
-      if let Ok(mut slot) = slot.try_lock() {
-        slot.take();
-      }
+    self.lanes.clear();
+    if let Some(layout) = self.layout.read().ok().and_then(|layout| layout.clone()) {
+      layout.groups.iter().for_each(|group| group.lanes.clear());
     }
   }
 
@@ -374,6 +619,7 @@ impl Redis {
   async fn run<T: FromRedisValue>(&self, command: Command<'_>) -> Result<T> {
     let Command {
       name,
+      key,
       cmd: mut current,
       replay,
       unless_cached,
@@ -381,17 +627,36 @@ impl Redis {
     // The full script, built only if a server answers `NOSCRIPT`.
     let full = OnceLock::new();
     let deadline = Instant::now() + self.command_timeout;
+    let late = |server: &str| {
+      Error::new(
+        code::REDIS_UNAVAILABLE,
+        format!(
+          "{server} did not answer {name} within {} ms",
+          self.command_timeout.as_millis()
+        ),
+      )
+    };
+    let route = match &self.pool {
+      // Boxed: reading a Cluster's layout is a large future, which one server never needs.
+      Pool::Cluster(_) => {
+        match Box::pin(tokio::time::timeout_at(deadline, self.route(key))).await {
+          Ok(route) => route?,
+          Err(_) => return Err(late(&self.label)),
+        }
+      }
+      _ => Route::Fixed(&self.lanes),
+    };
     let mut pause = FIRST_RETRY_PAUSE;
     loop {
       if self.closed.load(Ordering::Acquire) {
         return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
       }
-      let index = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+      let lane = route.lanes().pick();
       // A try is boxed on its own (~470 bytes): inline, its slot would be allocated and copied
       // with every call's work, and keep that work over 1 KB (bench/analysis.md).
       let attempt = Box::pin(tokio::time::timeout_at(
         deadline,
-        self.attempt(index, current),
+        self.attempt(lane, current),
       ));
       let failure = match attempt.await {
         Ok(Ok(value)) => return Ok(value),
@@ -406,18 +671,11 @@ impl Redis {
         }
         Ok(Err(failure)) => failure,
         Err(_) => {
-          // Not waiting for the slot: a stuck checkout may hold it, and this call's time is up.
-          if let Ok(mut slot) = self.slots[index].try_lock() {
-            slot.take();
+          // Not waiting for the lane: a stuck checkout may hold it, and this call's time is up.
+          if let Ok(mut lane) = lane.try_lock() {
+            lane.take();
           }
-          return Err(Error::new(
-            code::REDIS_UNAVAILABLE,
-            format!(
-              "{} did not answer {name} within {} ms",
-              self.label,
-              self.command_timeout.as_millis()
-            ),
-          ));
+          return Err(late(&self.server(&route)));
         }
       };
       let again = match &failure {
@@ -429,29 +687,30 @@ impl Redis {
             || (replay == Replay::Safe && connection_lost(err))
         }
       };
-      let error = match &failure {
-        Failure::Checkout(err) => self.pool_error(err),
-        Failure::Command(err) => self.redis_error(name, err),
-      };
       if !again || Instant::now() + pause >= deadline {
-        return Err(error);
+        let server = self.server(&route);
+        return Err(match &failure {
+          Failure::Checkout(err) => self.pool_error(&server, err),
+          Failure::Command(err) if err.is_timeout() => late(&server),
+          Failure::Command(err) => self.redis_error(&server, name, err),
+        });
       }
       tokio::time::sleep(pause).await;
       pause = (pause * 2).min(MAX_RETRY_PAUSE);
     }
   }
 
-  /// One try of `command` on the connection kept in slot `index` (checked out first if the slot
-  /// is empty); a connection-level failure empties the slot.
+  /// One try of `command` on the connection kept in `lane` (checked out first if the lane is
+  /// empty); a connection-level failure empties the lane.
   async fn attempt<T: FromRedisValue>(
     &self,
-    index: usize,
+    lane: &Mutex<Option<Checkout>>,
     command: &Cmd,
   ) -> std::result::Result<T, Failure> {
     let mut shared = {
-      // One checkout per slot at a time: never more connections out than the pool holds.
-      let mut slot = self.slot(index).await;
-      match slot.as_ref() {
+      // One checkout per lane at a time: never more connections out than the pool holds.
+      let mut kept = lane.lock().await;
+      match kept.as_ref() {
         Some(checkout) => checkout.share(),
         None => {
           // Boxed: a checkout may open a connection (a Sentinel or Cluster one is a large
@@ -460,7 +719,7 @@ impl Redis {
           let checkout = Box::pin(self.checkout());
           let checkout = checkout.await.map_err(Failure::Checkout)?;
           let shared = checkout.share();
-          *slot = Some(checkout);
+          *kept = Some(checkout);
           shared
         }
       }
@@ -469,20 +728,15 @@ impl Redis {
       Ok(value) => Ok(value),
       Err(err) => {
         if not_master(&err) {
-          if let Some(checkout) = self.slot(index).await.take() {
+          if let Some(checkout) = lane.lock().await.take() {
             checkout.discard();
           }
         } else if !matches!(err.kind(), ErrorKind::Server(_)) {
-          self.slot(index).await.take();
+          lane.lock().await.take();
         }
         Err(Failure::Command(err))
       }
     }
-  }
-
-  async fn slot(&self, index: usize) -> MutexGuard<'_, Option<Checkout>> {
-    // `index` is taken modulo the slot count, which `new` makes at least one.
-    self.slots[index % self.slots.len()].lock().await
   }
 
   async fn checkout(&self) -> std::result::Result<Checkout, deadpool_redis::PoolError> {
@@ -493,26 +747,117 @@ impl Redis {
     }
   }
 
-  fn pool_error(&self, err: &deadpool_redis::PoolError) -> Error {
+  /// The lanes for `key` in a Cluster: those of the master serving its hash slot.
+  async fn route(&self, key: &str) -> Result<Route<'_>> {
+    let slot = hash_slot(key.as_bytes());
+    let current = || self.layout.read().ok().and_then(|layout| layout.clone());
+    let layout = match current() {
+      Some(layout) if !layout.due() => layout,
+      // Another call is reading it: this one goes on with the layout it has.
+      Some(layout) => match self.reading_layout.try_lock() {
+        Ok(_reading) => match self.read_layout(slot, Some(&layout)).await {
+          Ok(fresh) => fresh,
+          Err(_) => layout,
+        },
+        Err(_) => layout,
+      },
+      None => {
+        let _reading = self.reading_layout.lock().await;
+        match current() {
+          Some(layout) => layout,
+          None => self.read_layout(slot, None).await?,
+        }
+      }
+    };
+    Ok(Route::Cluster(layout, slot))
+  }
+
+  /// Reads the Cluster's layout (`CLUSTER SLOTS`) from the master serving `slot`: through that
+  /// master's lane when there is a layout, so that a call whose master is healthy never waits on
+  /// another; through a connection from the pool the first time.
+  async fn read_layout(&self, slot: u16, known: Option<&Arc<Layout>>) -> Result<Arc<Layout>> {
+    let ask = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(SlotRoute::new(
+      slot,
+      SlotAddr::Master,
+    )));
+    let answer = match known {
+      Some(layout) => {
+        let lane = layout.group(slot).lanes.pick();
+        let shared = lane.lock().await.as_ref().map(Checkout::share);
+        match shared {
+          Some(Shared::Cluster(mut connection)) => {
+            connection
+              .route_command(redis::cmd("CLUSTER").arg("SLOTS").clone(), ask)
+              .await
+          }
+          _ => return Ok(layout.clone()),
+        }
+      }
+      None => match self.checkout().await {
+        Ok(Checkout::Cluster(mut connection)) => {
+          connection
+            .route_command(redis::cmd("CLUSTER").arg("SLOTS").clone(), ask)
+            .await
+        }
+        Ok(_) => return Err(Error::new(code::STORE_ERROR, "RedisStore: not a Cluster")),
+        Err(err) => return Err(self.pool_error(&self.label, &err)),
+      },
+    }
+    .map_err(|err| self.redis_error(&self.label, "CLUSTER SLOTS", &err))?;
+    let fresh = Layout::parse(&answer, self.lanes_per_group).ok_or_else(|| {
+      Error::new(
+        code::STORE_ERROR,
+        format!(
+          "{} answered CLUSTER SLOTS with a layout it cannot be",
+          self.label
+        ),
+      )
+    })?;
+    let layout = match known {
+      Some(layout) => layout.update(fresh),
+      None => Arc::new(fresh),
+    };
+    if let Ok(mut current) = self.layout.write() {
+      *current = Some(layout.clone());
+    }
+    if let Pool::Cluster(pool) = &self.pool {
+      pool.resize(layout.groups.len() * self.lanes_per_group);
+    }
+    Ok(layout)
+  }
+
+  /// What to call the server a call went to, in messages.
+  fn server(&self, route: &Route<'_>) -> String {
+    match route {
+      Route::Fixed(_) => self.label.clone(),
+      Route::Cluster(layout, slot) => {
+        let server = layout.group(*slot).server.lock().map(|s| s.clone());
+        format!(
+          "{} ({}, hash slot {slot})",
+          self.label,
+          server.unwrap_or_default()
+        )
+      }
+    }
+  }
+
+  fn pool_error(&self, server: &str, err: &deadpool_redis::PoolError) -> Error {
     if matches!(err, deadpool_redis::PoolError::Closed) {
       return Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed");
     }
     Error::new(
       code::REDIS_UNAVAILABLE,
-      self.scrub(format!("{} is unavailable: {err}", self.label)),
+      self.scrub(format!("{server} is unavailable: {err}")),
     )
   }
 
-  fn redis_error(&self, name: &str, err: &RedisError) -> Error {
+  fn redis_error(&self, server: &str, name: &str, err: &RedisError) -> Error {
     let code = if connection_lost(err) || not_master(err) {
       code::REDIS_UNAVAILABLE
     } else {
       code::STORE_ERROR
     };
-    Error::new(
-      code,
-      self.scrub(format!("{} failed {name}: {err}", self.label)),
-    )
+    Error::new(code, self.scrub(format!("{server} failed {name}: {err}")))
   }
 
   /// Removes any password from a message that quotes a library's error.
@@ -528,6 +873,8 @@ impl Redis {
 struct Command<'a> {
   /// For messages: `GET`, `EVALSHA`, ….
   name: &'static str,
+  /// The (first) key it names: in a Cluster, its hash slot chooses the lanes.
+  key: &'a str,
   cmd: &'a Cmd,
   replay: Replay,
   /// For `EVALSHA`: builds the same call as `EVAL`, sent when the server answers `NOSCRIPT`.
@@ -535,9 +882,10 @@ struct Command<'a> {
 }
 
 impl<'a> Command<'a> {
-  fn new(name: &'static str, cmd: &'a Cmd, replay: Replay) -> Self {
+  fn new(name: &'static str, key: &'a str, cmd: &'a Cmd, replay: Replay) -> Self {
     Self {
       name,
+      key,
       cmd,
       replay,
       unless_cached: None,
