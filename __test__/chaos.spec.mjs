@@ -607,5 +607,7 @@ for (const scenario of SCENARIOS) {
 // t.teardown) and answers `{ adapter, fault }`. `fault()` must not block the event loop the load
 // runs on (use `cli` and `until` here, not the fixtures' synchronous `.cli`), and resolves when the
 // fault has ended: recovery counts from then. Optional: `apiLoops` in the entry (API calls
-// alongside the code loops; recovery is then measured on them), and `check(t)` beside `fault`
-// (more assertions once the load has stopped).
+// alongside the code loops; recovery is then measured on them), `check(t)` beside `fault` (more
+// assertions once the load has stopped), and `groupOf(email)` beside `fault` ('failed' for an
+// email whose keys live on the server that fails, else 'healthy': the loops then keep to one
+// group each, and the healthy group must not notice the fault).
