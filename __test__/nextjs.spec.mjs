@@ -2,9 +2,11 @@
 // folder of its own, built with `next build` (webpack, then Turbopack) with no ChatBotKit secret in
 // the environment, served, and signed into with Chromium — the right code reaches the user's page,
 // a wrong code and a reused code are refused. The v4 example also signs in on a cold `next dev`
-// and from an `output: 'standalone'` build copied to another folder; the v5 example's middleware
-// (edge runtime) guards its page.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+// and from `output: 'standalone'` builds (webpack, Turbopack, and webpack with the package in
+// `serverExternalPackages`) with no other config, each copied to another folder and run with the
+// app's own node_modules/@chatbotkit removed; the v5 example's middleware (edge runtime) guards its
+// page.
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,12 +21,15 @@ import { freePort } from './fixtures/redis.mjs'
 
 const examples = fileURLToPath(new URL('../examples/', import.meta.url))
 
-/** The one next.config line the README gives for standalone output. */
-const STANDALONE_CONFIG = `export default {
-  output: 'standalone',
-  outputFileTracingIncludes: { '/**/*': ['./node_modules/@chatbotkit/nextauth*/**/*'] },
+/** Standalone output, and nothing else: the build must carry the binary by itself. */
+const STANDALONE = {
+  webpack: { bundler: 'webpack', config: `export default { output: 'standalone' }\n` },
+  turbopack: { bundler: 'turbopack', config: `export default { output: 'standalone' }\n` },
+  external: {
+    bundler: 'webpack',
+    config: `export default { output: 'standalone', serverExternalPackages: ['@chatbotkit/nextauth'] }\n`,
+  },
 }
-`
 
 const packed = packedForTests(test)
 let api
@@ -77,6 +82,12 @@ async function serve(t, dir, command) {
   await server.waitFor(/Ready in|Listening on|started server on/i)
   server.url = `http://localhost:${port}`
   return server
+}
+
+/** The .node files under `dir`, relative to it. */
+function nodeFiles(dir) {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { recursive: true }).filter((file) => file.endsWith('.node'))
 }
 
 /** Waits until the page's scripts have loaded (hydrated), as a user's first click would on a slow dev server. */
@@ -147,8 +158,8 @@ async function walkThrough(t, server, page, email) {
   await page.waitForSelector('#user')
 }
 
-test.serial('App Router + NextAuth v4 (partner): next build with webpack and Turbopack, next start, next dev, standalone', async (t) => {
-  t.timeout(20 * 60_000)
+test.serial('App Router + NextAuth v4 (partner): next build with webpack and Turbopack, next start, next dev, standalone with no config line', async (t) => {
+  t.timeout(25 * 60_000)
   const dir = await installPacked(t, join(examples, 'nextjs-v4-partner'), packed)
 
   for (const bundler of ['webpack', 'turbopack']) {
@@ -166,15 +177,29 @@ test.serial('App Router + NextAuth v4 (partner): next build with webpack and Tur
   await signInAsAUser(t, dev, 'v4-dev@example.com')
   process.kill(-dev.child.pid, 'SIGKILL')
 
-  // output: 'standalone', the folder copied elsewhere and run with node server.js.
-  writeFileSync(join(dir, 'next.config.mjs'), STANDALONE_CONFIG)
-  await build(t, dir, 'webpack')
-  const deployed = mkdtempSync(join(tmpdir(), 'cbk-standalone-'))
-  t.teardown(() => rmSync(deployed, { recursive: true, force: true }))
-  cpSync(join(dir, '.next', 'standalone'), deployed, { recursive: true })
-  cpSync(join(dir, '.next', 'static'), join(deployed, '.next', 'static'), { recursive: true })
-  const standalone = await serve(t, deployed, 'standalone')
-  await signInAsAUser(t, standalone, 'v4-standalone@example.com')
+  // output: 'standalone' with no other config: each build copied elsewhere, then run with
+  // node server.js once the app's own copy of the package is gone.
+  const deployed = {}
+  for (const [name, { bundler, config }] of Object.entries(STANDALONE)) {
+    writeFileSync(join(dir, 'next.config.mjs'), config)
+    const output = await build(t, dir, bundler)
+    const ours = output.split('\n').filter((line) => /chatbotkit|nextauth-|binary\.mjs|Module not found|Critical dependency/i.test(line))
+    t.deepEqual(ours, [], `${name}: no build warning from this package`)
+    t.deepEqual(nodeFiles(join(dir, '.next', 'static')), [], `${name}: no binary under the public .next/static`)
+    deployed[name] = mkdtempSync(join(tmpdir(), `cbk-standalone-${name}-`))
+    t.teardown(() => rmSync(deployed[name], { recursive: true, force: true }))
+    cpSync(join(dir, '.next', 'standalone'), deployed[name], { recursive: true })
+    cpSync(join(dir, '.next', 'static'), join(deployed[name], '.next', 'static'), { recursive: true })
+    const binaries = nodeFiles(deployed[name]).filter((file) => /(^|\/)nextauth\.[^/]*\.node$/.test(file))
+    t.log(`${name}: the standalone output carries ${binaries.join(', ')}`)
+    t.is(binaries.length, 1, `${name}: one copy of the binary in the standalone output`)
+  }
+  rmSync(join(dir, 'node_modules', '@chatbotkit'), { recursive: true, force: true })
+  for (const name of Object.keys(STANDALONE)) {
+    const standalone = await serve(t, deployed[name], 'standalone')
+    await signInAsAUser(t, standalone, `v4-standalone-${name}@example.com`)
+    process.kill(-standalone.child.pid, 'SIGKILL')
+  }
 })
 
 test.serial('App Router + Auth.js v5 (contact): next build with webpack and Turbopack, middleware on the edge runtime, next start', async (t) => {

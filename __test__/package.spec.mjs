@@ -2,7 +2,7 @@
 // into a clean project with no Rust toolchain on PATH, sign a user in with the prebuilt binary;
 // and without a fitting binary, the error says which platform, which package, and what to do.
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
@@ -43,8 +43,14 @@ test('the root tarball holds the JS face, types and loader, and no sources, test
   t.log(`root tarball: ${files.length} files, ${packed.root.size} bytes`)
 })
 
-test('the platform package holds only the stripped release binary, at most 8 MB', (t) => {
-  t.deepEqual(packed.platform.files.sort(), [BINARY, 'README.md', 'package.json'].sort())
+test('the platform package holds only the stripped release binary (at most 8 MB) and binary.mjs naming it', (t) => {
+  t.deepEqual(packed.platform.files.sort(), [BINARY, 'README.md', 'binary.mjs', 'package.json'].sort())
+  for (const platform of readdirSync(join(root, 'npm'))) {
+    const { files } = JSON.parse(readFileSync(join(root, 'npm', platform, 'package.json'), 'utf8'))
+    t.deepEqual(files, [`nextauth.${platform}.node`, 'binary.mjs'], `npm/${platform} publishes its binary and binary.mjs`)
+    const source = readFileSync(join(root, 'npm', platform, 'binary.mjs'), 'utf8')
+    t.true(source.includes(`new URL('./nextauth.${platform}.node', import.meta.url)`), `npm/${platform}/binary.mjs names its own binary`)
+  }
   const size = statSync(join(root, BINARY)).size
   t.log(`${BINARY}: ${(size / 1024 / 1024).toFixed(2)} MiB`)
   t.true(size <= 8 * 1024 * 1024, `${size} bytes`)
