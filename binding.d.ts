@@ -63,13 +63,6 @@ export declare class NativeStore {
   close(): void
 }
 
-/**
- * How this JS thread's native promises are woken: `"libuv"` (an async handle of the event loop)
- * or `"threadsafe function"` (Node-API's, where the host exports no libuv, or
- * `CHATBOTKIT_NEXTAUTH_NO_LIBUV=1`). For tests and bug reports.
- */
-export declare function completionWake(): 'libuv' | 'threadsafe function'
-
 /** A JS store's methods, normalised by the JS glue to always return Promises and to need no `this`. */
 export interface JsStoreFunctions {
   get: (key: string) => Promise<unknown>

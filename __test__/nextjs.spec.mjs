@@ -74,11 +74,11 @@ async function build(t, dir, bundler) {
 }
 
 /** Serves the app (`next start`, `next dev` or a standalone server.js) and waits until it listens. */
-async function serve(t, dir, command) {
+async function serve(t, dir, command, env = {}) {
   const port = await freePort()
   const [bin, ...args] =
     command === 'standalone' ? [process.execPath, 'server.js'] : ['npx', 'next', command, '-p', String(port), '-H', '127.0.0.1']
-  const server = startProcess(t, bin, args, { cwd: dir, env: runEnv(port), deadline: 120_000 })
+  const server = startProcess(t, bin, args, { cwd: dir, env: { ...runEnv(port), ...env }, deadline: 120_000 })
   await server.waitFor(/Ready in|Listening on|started server on/i)
   server.url = `http://localhost:${port}`
   return server
@@ -195,6 +195,12 @@ test.serial('App Router + NextAuth v4 (partner): next build with webpack and Tur
     t.is(binaries.length, 1, `${name}: one copy of the binary in the standalone output`)
   }
   rmSync(join(dir, 'node_modules', '@chatbotkit'), { recursive: true, force: true })
+  // NAPI_RS_NATIVE_LIBRARY_PATH still wins over the binary the build carried.
+  const overridden = await serve(t, deployed.webpack, 'standalone', { NAPI_RS_NATIVE_LIBRARY_PATH: '/nonexistent/nextauth.node' })
+  t.is((await fetch(`${overridden.url}/api/auth/providers`)).status, 500)
+  await overridden.waitFor(/cannot load its native addon/)
+  t.regex(overridden.output, /\/nonexistent\/nextauth\.node/)
+  process.kill(-overridden.child.pid, 'SIGKILL')
   for (const name of Object.keys(STANDALONE)) {
     const standalone = await serve(t, deployed[name], 'standalone')
     await signInAsAUser(t, standalone, `v4-standalone-${name}@example.com`)

@@ -17,6 +17,9 @@ function requireBinding() {
   // webpack knows `typeof __webpack_require__` while it builds, so it drops the other branch
   // unread; `__non_webpack_require__` becomes Node's require of the bundle file, left as it is.
   if (typeof __webpack_require__ === 'function') {
+    // The override binding.js honours wins here too, even where node_modules is not deployed.
+    const override = process.env.NAPI_RS_NATIVE_LIBRARY_PATH
+    if (override) return __non_webpack_require__(override)
     // The name is built at run time so that Next's tracer does not copy node_modules' binary
     // beside the emitted one: a standalone build would carry it twice.
     return emittedBinary() ?? __non_webpack_require__([PACKAGE, 'binding'].join('/'))
@@ -30,12 +33,11 @@ function requireBinding() {
 
 /**
  * In a webpack bundle: the addon from the copy of this platform's binary webpack emitted, or
- * undefined when there is none (or `NAPI_RS_NATIVE_LIBRARY_PATH` names another, as binding.js
- * lets it). The path is relative to this folder so webpack reads the folder of platform packages
- * (in npm's and pnpm's layouts alike) and takes only those installed: no warning for the others.
+ * undefined when there is none. The path is relative to this folder so webpack reads the folder
+ * of platform packages (in npm's and pnpm's layouts alike) and takes only those installed: no
+ * warning for the others.
  */
 function emittedBinary() {
-  if (process.env.NAPI_RS_NATIVE_LIBRARY_PATH) return undefined
   let url
   try {
     url = require(/* turbopackIgnore: true */ '../../nextauth-' + platformAbi() + '/binary.mjs').default

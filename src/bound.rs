@@ -2,8 +2,7 @@
 //! methods (a sign-in makes two token calls, and over a MemoryStore they do little work, so the
 //! crossing is most of what they cost), the user lookups by id and email, and `deleteUser`. They
 //! read their string arguments straight from the call — into a buffer on the stack, not the heap —
-//! and skip the class check and borrow bookkeeping napi-rs does for every method call, which
-//! profiles put at about a tenth of a token pair and ~2 µs of a lookup (bench/analysis.md).
+//! and skip the class check and borrow bookkeeping napi-rs does for every method call.
 //! The token functions answer what `error::answer` makes of the token rules' work; the user
 //! functions always answer a Promise (their first step waits on the network).
 

@@ -12,15 +12,10 @@ mod settle;
 mod store;
 mod tokens;
 mod user;
-mod uv;
 
 /// The addon's Rust allocations go to mimalloc; Node's own stay with its allocator. A Redis
-/// command allocates over 1 KB inside redis-rs (its boxed request future, 1,152 bytes), past
-/// glibc's per-thread cache, and glibc served each such block by consolidating its free lists
-/// (glibc's malloc and free, `malloc_consolidate` among them, were ~15% of the client's samples
-/// with RedisStore). Interleaved A/B: RedisStore pairs 30.5 -> 27.3 µs of CPU a pair,
-/// getUserByEmail at 64 in flight 80.8 -> 73.5 µs a call, 100,000 codes 39.9 -> 37.1 MiB
-/// (bench/analysis.md).
+/// command allocates a block inside redis-rs larger than glibc's per-thread cache keeps, and glibc
+/// served each such block by consolidating its free lists.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -268,18 +263,9 @@ impl NativeAdapter {
   }
 }
 
-/// How this JS thread's native promises are woken: `"libuv"` (an async handle of the event loop)
-/// or `"threadsafe function"` (Node-API's, where the host exports no libuv, or
-/// `CHATBOTKIT_NEXTAUTH_NO_LIBUV=1`). For tests and bug reports.
-#[napi(ts_return_type = "'libuv' | 'threadsafe function'")]
-pub fn completion_wake(env: &Env) -> &'static str {
-  settle::wake_path(env)
-}
-
 /// Spawns an API-calling method's work, made and boxed on a runtime thread when first polled: the
-/// JS thread allocates and copies only the closure. (The work itself is a few hundred bytes since
-/// `Client` boxes the request in flight; it was 2.4 KB, and showed as malloc and memmove on the JS
-/// thread in profiles.)
+/// JS thread allocates and copies only the closure, not the work (`Client` boxes the request in
+/// flight, so the work stays small).
 fn spawn_call<T, Work>(env: &Env, work: impl FnOnce() -> Work + Send + 'static) -> Spawned<'_, T>
 where
   T: ToNapiValue + Send + 'static,

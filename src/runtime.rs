@@ -11,10 +11,7 @@
 //! Calls reach it through one channel, so the calls a JS thread makes in one turn wake the
 //! runtime thread once: a task spawned from another thread wakes a current-thread runtime every
 //! time (an `eventfd` write each), and the channel's receiver is woken only if it sleeps. The
-//! runtime thread spawns each job as its own task. With 64 calls in flight this took
-//! getUserByEmail from ~66 to ~59 µs of client CPU a call in an interleaved A/B (71 to 65–67 in
-//! the bench's runs) against the multi-thread runtime with one worker it replaces
-//! (`bench/analysis.md`).
+//! runtime thread spawns each job as its own task.
 //!
 //! The thread, about to park, sends the JS-thread wake-ups it held while busy
 //! (`settle::flush_wakes`).

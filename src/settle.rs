@@ -1,12 +1,11 @@
 //! How a native Promise is settled: one completion channel per JS thread (the main thread, or a
 //! worker's) while it has calls in flight. A Tokio task pushes its result onto the channel's
-//! queue and wakes the JS thread (through a libuv async handle of its loop, or the channel's
-//! threadsafe function where there is none), which settles every completion that is ready in one
-//! callback. No threadsafe function or libuv handle is made per call, and completions that land
-//! together cost one wake-up: the runtime thread holds the wake-up until it has nothing left to run
-//! (or, while it stays busy, until its 64th answer or one that comes 500 µs after the first), so
-//! the answers it reads meanwhile ride along (at 64 in flight, 0.22 JS-thread wake-ups a call
-//! instead of 0.46). The channel lives through a busy period: it is
+//! queue and wakes the JS thread through the channel's threadsafe function, which settles every
+//! completion that is ready in one callback. No threadsafe function is made per call, and
+//! completions that land together cost one wake-up: the runtime thread holds the wake-up until it
+//! has nothing left to run (or, while it stays busy, until its 64th answer or one that comes
+//! 500 µs after the first), so the answers it reads meanwhile ride along. The channel lives
+//! through a busy period: it is
 //! made by the first call, kept while calls follow one another (a call made in the same turn as
 //! the last one settled keeps it), and closed one event-loop turn after the last one settles. So a
 //! process with calls in flight waits for them, and an idle addon holds no handle at all (nothing
@@ -20,7 +19,7 @@ use std::pin::Pin;
 use std::ptr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
@@ -28,7 +27,6 @@ use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::{sys, Env, JsError, Status};
 
 use crate::error::{code, Error, Result};
-use crate::uv::{self, AsyncHandle};
 
 /// Builds the settled value (or the rejection) on the JS thread, from a finished task's result.
 type Settle =
@@ -72,9 +70,6 @@ impl Drop for Owed {
 struct Channel {
   /// Set once, right after the function is made and before anything can call it.
   tsfn: AtomicPtr<sys::napi_threadsafe_function__>,
-  /// The libuv async handle that wakes the JS thread, when the host exports libuv (`uv.rs`); set
-  /// once, before any task can push. Without it the threadsafe function wakes the JS thread.
-  handle: OnceLock<AsyncHandle>,
   state: Mutex<State>,
   /// Tokio threads inside `napi_call_threadsafe_function` right now: `finalize` waits for them,
   /// so the function is never freed under a call (the lock is not held across the call).
@@ -159,28 +154,21 @@ impl Channel {
       self.waking.fetch_add(1, Ordering::Relaxed);
     }
     // Outside the lock: the call writes to the JS thread's event loop, and a JS thread woken by it
-    // must not then block on the lock while this thread is still in the kernel (profiles showed
-    // the JS thread waiting on it in `call_js`).
-    match (self.handle.get(), uv::get()) {
-      // SAFETY: the handle is open: it is closed only after `waking` drops to zero (`UvWaker::close`).
-      (Some(handle), Some(uv)) => unsafe {
-        (uv.async_send)(handle.ptr());
-      },
-      // SAFETY: `tsfn` is alive: `finalize` waits for `waking` to drop before N-API frees it.
-      _ => unsafe {
-        sys::napi_call_threadsafe_function(
-          self.tsfn(),
-          ptr::null_mut(),
-          sys::ThreadsafeFunctionCallMode::nonblocking,
-        );
-      },
+    // must not then block on the lock (in `call_js`) while this thread is still in the kernel.
+    // SAFETY: `tsfn` is alive: `finalize` waits for `waking` to drop before N-API frees it.
+    unsafe {
+      sys::napi_call_threadsafe_function(
+        self.tsfn(),
+        ptr::null_mut(),
+        sys::ThreadsafeFunctionCallMode::nonblocking,
+      );
     }
     self.waking.fetch_sub(1, Ordering::Release);
   }
 
-  /// Waits until no Tokio thread is inside a wake-up (`uv_async_send` or the nonblocking
-  /// `napi_call_threadsafe_function`, each returning promptly), so the handle or the function can
-  /// be freed. Called once the channel is closed (no new wake-up starts) or never had the handle.
+  /// Waits until no Tokio thread is inside a wake-up (the nonblocking
+  /// `napi_call_threadsafe_function`, which returns promptly), so the function can be freed.
+  /// Called once the channel is closed (no new wake-up starts).
   fn wait_for_wakes(&self) {
     while self.waking.load(Ordering::Acquire) != 0 {
       std::thread::yield_now();
@@ -234,8 +222,6 @@ pub fn flush_wakes() {
 struct Local {
   channel: Arc<Channel>,
   pending: Cell<usize>,
-  /// The channel's libuv wake-up handle, closed with the channel; null without libuv.
-  waker: *mut UvWaker,
 }
 
 thread_local! {
@@ -303,7 +289,6 @@ fn local(env: &Env) -> napi::Result<Rc<Local>> {
   }
   let channel = Arc::new(Channel {
     tsfn: AtomicPtr::new(ptr::null_mut()),
-    handle: OnceLock::new(),
     state: Mutex::new(State::default()),
     waking: AtomicUsize::new(0),
   });
@@ -345,11 +330,9 @@ fn local(env: &Env) -> napi::Result<Rc<Local>> {
     return Err(err);
   }
   channel.tsfn.store(tsfn, Ordering::Release);
-  let waker = UvWaker::open(env.raw(), &channel, resource_name);
   let local = Rc::new(Local {
     channel,
     pending: Cell::new(0),
-    waker,
   });
   LOCAL.with(|slot| *slot.borrow_mut() = Some(local.clone()));
   Ok(local)
@@ -443,16 +426,11 @@ fn settled_count(channel: &Channel, settled: usize, looking_again: bool) {
     // Still idle a turn later: no task holds the channel (each pushed its one completion before
     // it was drained), so it closes, and the next call makes a new one.
     channel.state().closed = true;
-    let waker = local.waker;
     *slot = None;
     // SAFETY: the owning thread gives up the function; N-API finalizes it once its queue is empty.
     unsafe {
       sys::napi_release_threadsafe_function(tsfn, sys::ThreadsafeFunctionReleaseMode::release)
     };
-    if !waker.is_null() {
-      // SAFETY: on its JS thread; the waker lives until its close callback.
-      unsafe { UvWaker::close(waker) };
-    }
   });
 }
 
@@ -481,192 +459,6 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
       *slot = None;
     }
   });
-}
-
-/// The JS-thread side of a channel's libuv wake-up handle: what its callback needs to drain the
-/// channel, and how it is closed (with the channel when it goes idle, or at teardown).
-struct UvWaker {
-  handle: AsyncHandle,
-  env: sys::napi_env,
-  /// The async context the drain runs in (as the threadsafe function's callback does), so
-  /// `process.nextTick` callbacks and microtasks run when it ends.
-  context: sys::napi_async_context,
-  /// Closes the handle if the environment is torn down first (a worker's, or the process's).
-  teardown: sys::napi_async_cleanup_hook_handle,
-  channel: Arc<Channel>,
-  closing: Cell<bool>,
-}
-
-impl UvWaker {
-  /// Opens the wake-up handle of `channel` on this JS thread's loop; null when the host has no
-  /// libuv (or is not Node), and then the threadsafe function wakes the thread.
-  fn open(
-    env: sys::napi_env,
-    channel: &Arc<Channel>,
-    resource_name: sys::napi_value,
-  ) -> *mut UvWaker {
-    let Some(uv) = host_libuv(env) else {
-      return ptr::null_mut();
-    };
-    let mut event_loop = ptr::null_mut();
-    let mut context = ptr::null_mut();
-    // SAFETY: on the JS thread, with its env.
-    let ready = unsafe {
-      sys::napi_get_uv_event_loop(env, &mut event_loop) == sys::Status::napi_ok
-        && !event_loop.is_null()
-        && sys::napi_async_init(env, ptr::null_mut(), resource_name, &mut context)
-          == sys::Status::napi_ok
-    };
-    if !ready {
-      return ptr::null_mut();
-    }
-    // SAFETY: `event_loop` is this thread's loop.
-    let Some(handle) = (unsafe { AsyncHandle::open(uv, event_loop.cast(), on_wake) }) else {
-      // SAFETY: the context made above, used by nothing.
-      unsafe { sys::napi_async_destroy(env, context) };
-      return ptr::null_mut();
-    };
-    let waker = Box::into_raw(Box::new(UvWaker {
-      handle,
-      env,
-      context,
-      teardown: ptr::null_mut(),
-      channel: channel.clone(),
-      closing: Cell::new(false),
-    }));
-    // SAFETY: on the loop's thread; `waker` is freed only by `on_closed`, which runs after the
-    // handle is closed.
-    unsafe {
-      handle.set_data(waker.cast());
-      if sys::napi_add_async_cleanup_hook(
-        env,
-        Some(on_teardown),
-        waker.cast(),
-        &mut (*waker).teardown,
-      ) != sys::Status::napi_ok
-      {
-        // Without the hook a worker's teardown would find the handle open: do without it (the
-        // channel never saw it, so no wake-up can be using it).
-        (*waker).teardown = ptr::null_mut();
-        UvWaker::close(waker);
-        return ptr::null_mut();
-      }
-      let _ = channel.handle.set(handle);
-    }
-    waker
-  }
-
-  /// Closes the handle once no Tokio thread is inside `uv_async_send`. The channel is closed
-  /// already (no new wake-up starts), or never had the handle.
-  ///
-  /// # Safety
-  /// On the JS thread, `waker` not yet freed (it is freed by `on_closed`).
-  unsafe fn close(waker: *mut UvWaker) {
-    // SAFETY: alive until `on_closed`.
-    let waker = unsafe { &*waker };
-    if waker.closing.replace(true) {
-      return;
-    }
-    waker.channel.wait_for_wakes();
-    // SAFETY: on the JS thread, with its env; the handle is open.
-    unsafe {
-      sys::napi_async_destroy(waker.env, waker.context);
-      if let Some(uv) = uv::get() {
-        (uv.close)(waker.handle.ptr(), on_closed);
-      }
-    }
-  }
-}
-
-/// The libuv a channel on this JS thread wakes through, if any: Node's own runtime (or Electron,
-/// which embeds it) runs libuv callbacks with the environment's context entered, which
-/// `on_wake`'s callback scope needs; other hosts that export libuv symbols (Bun's are stand-ins)
-/// keep the threadsafe function.
-fn host_libuv(env: sys::napi_env) -> Option<&'static uv::Uv> {
-  uv::get().filter(|_| is_node(env))
-}
-
-/// What `completionWake()` reports for this JS thread.
-pub fn wake_path(env: &Env) -> &'static str {
-  match host_libuv(env.raw()) {
-    Some(_) => "libuv",
-    None => "threadsafe function",
-  }
-}
-
-fn is_node(env: sys::napi_env) -> bool {
-  let mut global = ptr::null_mut();
-  let has = |object: sys::napi_value, name: &std::ffi::CStr| {
-    let mut found = false;
-    // SAFETY: on the JS thread, with its env; `name` is NUL-terminated.
-    let status = unsafe { sys::napi_has_named_property(env, object, name.as_ptr(), &mut found) };
-    status == sys::Status::napi_ok && found
-  };
-  // SAFETY: on the JS thread, with its env.
-  let found = unsafe { sys::napi_get_global(env, &mut global) } == sys::Status::napi_ok;
-  found && !has(global, c"Bun") && !has(global, c"Deno")
-}
-
-/// libuv's callback for a wake-up: drains the channel inside a callback scope, as N-API does
-/// for a threadsafe function's call.
-unsafe extern "C" fn on_wake(handle: *mut c_void) {
-  // SAFETY: the handle's data is its waker, alive until `on_closed`.
-  let waker = unsafe { &*(AsyncHandle::data(handle) as *const UvWaker) };
-  if waker.closing.get() {
-    return;
-  }
-  let env = waker.env;
-  // SAFETY: on the JS thread, in its loop's callback (Node runs the loop with the environment's
-  // context entered); every scope opened is closed.
-  unsafe {
-    let mut handles = ptr::null_mut();
-    sys::napi_open_handle_scope(env, &mut handles);
-    let mut scope = ptr::null_mut();
-    let opened = sys::napi_open_callback_scope(env, ptr::null_mut(), waker.context, &mut scope);
-    let settled = drain(env, &waker.channel);
-    if opened == sys::Status::napi_ok {
-      // Runs `process.nextTick` callbacks and microtasks (the awaiting code goes on here).
-      sys::napi_close_callback_scope(env, scope);
-    }
-    // Counted after the microtasks ran: a caller awaiting in a loop has made its next call, so
-    // the channel needs no idle check.
-    if let Some(settled) = settled {
-      settled_count(&waker.channel, settled, false);
-    }
-    // An exception N-API kept (nothing in `drain` throws on purpose) is not dropped silently.
-    let mut pending = false;
-    if sys::napi_is_exception_pending(env, &mut pending) == sys::Status::napi_ok && pending {
-      let mut error = ptr::null_mut();
-      sys::napi_get_and_clear_last_exception(env, &mut error);
-      sys::napi_fatal_exception(env, error);
-    }
-    sys::napi_close_handle_scope(env, handles);
-  }
-}
-
-/// libuv is done with the handle: free it and its waker.
-unsafe extern "C" fn on_closed(handle: *mut c_void) {
-  // SAFETY: the waker `UvWaker::open` leaked; nothing uses it after this callback.
-  let waker = unsafe { Box::from_raw(AsyncHandle::data(handle) as *mut UvWaker) };
-  // SAFETY: libuv is done with the handle; the hook, if any, was not run to completion.
-  unsafe {
-    if !waker.teardown.is_null() {
-      sys::napi_remove_async_cleanup_hook(waker.teardown);
-    }
-    waker.handle.free();
-  }
-}
-
-/// The environment is being torn down (a worker ends, or the process exits) with the handle
-/// open: close it; Node keeps the loop running until `on_closed` removes this hook.
-unsafe extern "C" fn on_teardown(_hook: sys::napi_async_cleanup_hook_handle, arg: *mut c_void) {
-  let waker: *mut UvWaker = arg.cast();
-  // SAFETY: `arg` is the waker, alive until `on_closed` (which removes this hook); the promises
-  // still pending die with the environment.
-  unsafe {
-    (*waker).channel.state().closed = true;
-    UvWaker::close(waker);
-  }
 }
 
 /// What a panic inside the addon becomes: a rejection with `code: 'INTERNAL'`.

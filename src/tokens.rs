@@ -44,7 +44,7 @@ impl Record<'_> {
   /// As JSON text, how the native stores keep it.
   pub fn json(&self) -> String {
     // Sized for `{"identifier":"…","expires":1764582000000.0}`, so the text is kept without
-    // a shrinking copy (100,000 live codes in a MemoryStore cost 6 MiB more with one).
+    // a shrinking copy: a MemoryStore holds it for the code's life.
     let mut json = Vec::with_capacity(self.identifier.len() + 43);
     // A struct of a string and a finite number always serialises, as UTF-8.
     let _ = serde_json::to_writer(&mut json, self);
@@ -211,4 +211,51 @@ fn number_or_text<'de, D: Deserializer<'de>>(
 /// The error for an `identifier` or `token` that is missing, empty or not a string.
 pub fn not_a_string(name: &str) -> Error {
   Error::invalid_argument(format!("`{name}` must be a non-empty string"))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn code_keys_bind_the_code_to_its_identifier_and_never_show_it() {
+    let attempts = attempts_key("ann@example.com");
+    let key = code_key(&attempts, "ann@example.com", "a1b2c3");
+    assert!(key.starts_with(KEY_PREFIX));
+    assert!(!key.contains("a1b2c3") && !key.contains("ann@example.com"));
+    assert_ne!(key, code_key(&attempts, "ann@example.com", "a1b2c4"));
+    let other = attempts_key("bob@example.com");
+    assert_ne!(key, code_key(&other, "bob@example.com", "a1b2c3"));
+    // Length-prefixed: moving characters between identifier and code makes another key.
+    let shifted = attempts_key("ann@example.coma");
+    assert_ne!(key, code_key(&shifted, "ann@example.coma", "1b2c3"));
+  }
+
+  #[test]
+  fn an_identifiers_keys_share_one_hash_tag() {
+    let attempts = attempts_key("ann@example.com");
+    let tag = &attempts[ATTEMPTS_PREFIX.len()..];
+    assert!(
+      tag.starts_with('{') && tag.ends_with('}') && tag.len() == 18,
+      "{tag}"
+    );
+    assert!(code_key(&attempts, "ann@example.com", "a1b2c3").contains(tag));
+  }
+
+  #[test]
+  fn records_round_trip_and_read_the_original_packages_text() {
+    let record = Record {
+      identifier: Cow::Borrowed("ann@example.com"),
+      expires: 1_764_582_000_000.0,
+    };
+    let json = record.json();
+    let read: Record = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(read.identifier, "ann@example.com");
+    assert_eq!(read.expires, record.expires);
+    // A store that turns numbers into text hands `expires` back as a numeric string.
+    let text: Record = serde_json::from_str(r#"{"identifier":"a","expires":"1764582000000"}"#)
+      .expect("a numeric string");
+    assert_eq!(text.expires, 1_764_582_000_000.0);
+    assert!(serde_json::from_str::<Record>(r#"{"identifier":"a","expires":"soon"}"#).is_err());
+  }
 }

@@ -44,9 +44,8 @@ static CONSUME_SCRIPT_SHA: LazyLock<String> =
 pub const DEFAULT_URL: &str = "redis://127.0.0.1:6379";
 /// Prepended to every key, so the store can share a Redis with other data.
 pub const DEFAULT_KEY_PREFIX: &str = "chatbotkit:nextauth:";
-/// Connections kept per server. One is fastest for small commands: they are multiplexed, so the
-/// commands issued together are written together, as ioredis does (measured: 64 code pairs in
-/// flight ran ~40k/s on one connection, ~34k/s on 4, ~28k/s on 16).
+/// Connections kept per server (per master in a Cluster). One is fastest for small commands: they
+/// are multiplexed, so the commands issued together are written together, as ioredis does.
 pub const DEFAULT_POOL_SIZE: u32 = 1;
 /// Time allowed to open (or check) a connection.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5_000;
@@ -652,8 +651,8 @@ impl Redis {
         return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
       }
       let lane = route.lanes().pick();
-      // A try is boxed on its own (~470 bytes): inline, its slot would be allocated and copied
-      // with every call's work, and keep that work over 1 KB (bench/analysis.md).
+      // A try is boxed on its own: inline, its space would be allocated and copied with every
+      // call's work.
       let attempt = Box::pin(tokio::time::timeout_at(
         deadline,
         self.attempt(lane, current),
@@ -715,7 +714,7 @@ impl Redis {
         None => {
           // Boxed: a checkout may open a connection (a Sentinel or Cluster one is a large
           // future) and most calls never make one; inline, it would be allocated and copied
-          // with every call's work (11.5 KB a call, before).
+          // with every call's work.
           let checkout = Box::pin(self.checkout());
           let checkout = checkout.await.map_err(Failure::Checkout)?;
           let shared = checkout.share();
@@ -934,4 +933,126 @@ fn transient(err: &RedisError) -> bool {
 
 fn parse(raw: String) -> Value {
   serde_json::from_str(&raw).unwrap_or(Value::String(raw))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use redis::Value as V;
+
+  #[test]
+  fn hash_slot_is_redis_crc16_of_the_tag() {
+    // Values from Redis's own `CLUSTER KEYSLOT`.
+    assert_eq!(hash_slot(b"foo"), 12182);
+    assert_eq!(hash_slot(b"somekey"), 11058);
+    assert_eq!(hash_slot(b"{user1000}.following"), hash_slot(b"user1000"));
+    // An empty tag, or none closed, means the whole key.
+    let whole = crc16::State::<crc16::XMODEM>::calculate(b"foo{}bar") % 16384;
+    assert_eq!(hash_slot(b"foo{}bar"), whole);
+    assert_ne!(hash_slot(b"{}a"), hash_slot(b"{}b"));
+    assert_ne!(hash_slot(b"{ab"), hash_slot(b"ab"));
+  }
+
+  fn node(host: &str, port: i64, id: &str) -> V {
+    V::Array(vec![
+      V::BulkString(host.into()),
+      V::Int(port),
+      V::BulkString(id.into()),
+    ])
+  }
+
+  fn range(start: i64, end: i64, master: V) -> V {
+    V::Array(vec![V::Int(start), V::Int(end), master])
+  }
+
+  #[test]
+  fn layout_groups_slots_by_master_id() {
+    let answer = V::Array(vec![
+      range(10923, 16383, node("10.0.0.3", 7002, "c")),
+      range(0, 5460, node("10.0.0.1", 7000, "a")),
+      range(5461, 10922, node("10.0.0.2", 7001, "b")),
+    ]);
+    let layout = Layout::parse(&answer, 2).expect("a layout");
+    assert_eq!(layout.groups.len(), 3);
+    assert!(layout
+      .groups
+      .iter()
+      .all(|group| group.lanes.lanes.len() == 2));
+    let server = |slot| {
+      layout
+        .group(slot)
+        .server
+        .lock()
+        .map(|s| s.clone())
+        .unwrap_or_default()
+    };
+    assert_eq!(server(0), "master 10.0.0.1:7000");
+    assert_eq!(server(5461), "master 10.0.0.2:7001");
+    assert_eq!(server(16383), "master 10.0.0.3:7002");
+    assert!(std::ptr::eq(layout.group(1), layout.group(5460)));
+  }
+
+  #[test]
+  fn slots_no_master_serves_get_a_group_of_their_own() {
+    let answer = V::Array(vec![range(0, 99, node("10.0.0.1", 7000, "a"))]);
+    let layout = Layout::parse(&answer, 1).expect("a layout");
+    assert_eq!(layout.groups.len(), 2);
+    assert!(!std::ptr::eq(layout.group(0), layout.group(100)));
+    let uncovered = layout
+      .group(16383)
+      .server
+      .lock()
+      .map(|s| s.clone())
+      .unwrap_or_default();
+    assert!(uncovered.starts_with("no master"), "{uncovered}");
+  }
+
+  #[test]
+  fn a_malformed_answer_is_no_layout() {
+    assert!(Layout::parse(&V::Nil, 1).is_none());
+    assert!(Layout::parse(&V::Array(vec![V::Int(1)]), 1).is_none());
+    let no_port = V::Array(vec![V::Array(vec![
+      V::Int(0),
+      V::Int(10),
+      V::Array(vec![V::BulkString(b"h".to_vec())]),
+    ])]);
+    assert!(Layout::parse(&no_port, 1).is_none());
+    // Slots past the last one are ignored, not indexed.
+    let too_far = V::Array(vec![range(16000, 99999, node("h", 1, "a"))]);
+    assert!(Layout::parse(&too_far, 1).is_some());
+  }
+
+  #[test]
+  fn a_failover_keeps_the_groups_and_renames_the_server() {
+    let before = V::Array(vec![
+      range(0, 8191, node("10.0.0.1", 7000, "a")),
+      range(8192, 16383, node("10.0.0.2", 7001, "b")),
+    ]);
+    let after = V::Array(vec![
+      range(0, 8191, node("10.0.0.4", 7003, "d")),
+      range(8192, 16383, node("10.0.0.2", 7001, "b")),
+    ]);
+    let layout = Arc::new(Layout::parse(&before, 1).expect("a layout"));
+    let updated = layout.update(Layout::parse(&after, 1).expect("a layout"));
+    assert!(
+      Arc::ptr_eq(&layout, &updated),
+      "the same groups, lanes and connections"
+    );
+    let server = updated
+      .group(0)
+      .server
+      .lock()
+      .map(|s| s.clone())
+      .unwrap_or_default();
+    assert_eq!(server, "master 10.0.0.4:7003");
+    let resharded = V::Array(vec![
+      range(0, 4095, node("10.0.0.1", 7000, "a")),
+      range(4096, 16383, node("10.0.0.2", 7001, "b")),
+    ]);
+    let moved = updated.update(Layout::parse(&resharded, 1).expect("a layout"));
+    assert!(
+      !Arc::ptr_eq(&updated, &moved),
+      "a resharded Cluster gets new groups"
+    );
+  }
 }
