@@ -50,13 +50,13 @@ export declare class NativeStore {
    */
   static redis(options?: string | object): NativeStore
   /** The value under `key`, or `null` when there is none or it has expired. */
-  get(key: string): Promise<any>
+  get(key: string): any | Promise<any>
   /** Stores `value` under `key`; with `{ px }` it expires after that many milliseconds. */
   set(key: string, value: any, options?: { px?: number }): void | Promise<void>
   /** Removes the value under `key`. */
   del(key: string): void | Promise<void>
   /** Reads and removes the value under `key` in one atomic step. */
-  getdel(key: string): Promise<any>
+  getdel(key: string): any | Promise<any>
   /** Entries held in memory (expired ones may count until they are swept); `null` for Redis. */
   get size(): number | null
   /** Closes a Redis pool's connections; later calls reject. Not required before exit. */

@@ -46,7 +46,7 @@ test('a process that used the adapter, the API pool and a JS store exits by itse
 // The addon's runtime is one thread of its own, started by the first call that waits on the network
 // or Redis: a process that only loads the package, or only uses a MemoryStore, has none; a process
 // with calls from the main thread and from workers has exactly one. (Thread names from /proc: Linux.)
-test('the runtime thread starts with the first waiting call, and one serves every JS thread', async (t) => {
+test('the runtime thread starts with the first waiting call (not with token or MemoryStore calls), and one serves every JS thread', async (t) => {
   if (process.platform !== 'linux') return t.pass('thread names are read from /proc')
   const { code, output } = await run(`
     import { readdirSync, readFileSync } from 'node:fs'
@@ -58,6 +58,13 @@ test('the runtime thread starts with the first waiting call, and one serves ever
     const adapter = ChatBotKitPartnerAdapter({ secret: SECRET, store: new MemoryStore(), baseUrl: api.url })
     await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'abc', expires: new Date(Date.now() + 60000) })
     await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abc' })
+    const store = new MemoryStore({ name: 'idle' })
+    await store.set('k', { v: 1 }, { px: 60000 })
+    await store.get('k')
+    await store.getdel('k')
+    await store.del('k')
+    // A new thread names itself once it runs: give it the time to, had one started.
+    await new Promise((resolve) => setTimeout(resolve, 200))
     const idle = runtimeThreads()
     const found = (await adapter.getUserByEmail('ann@example.com'))?.email
     const worker = new Worker(\`

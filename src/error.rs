@@ -92,18 +92,10 @@ impl Error {
 /// a Promise of it (the JS glue awaits either).
 pub type Answer<'env, T> = napi::Result<Either<T, PromiseRaw<'env, T>>>;
 
-/// Runs `work` for a JS call. Work that finishes without waiting (a MemoryStore's) returns its
-/// value at once, with no hop to another thread; the rest goes on on the Tokio runtime and JS gets
-/// a Promise. Either way an error carries our stable `code` (thrown at once, or as a rejection).
-pub fn run<'env, T, F>(env: &'env Env, work: F) -> Answer<'env, T>
-where
-  T: ToNapiValue + Send + 'static,
-  F: Future<Output = Result<T>> + Send + 'static,
-{
-  run_pinned(env, Box::pin(work))
-}
-
-/// `run` for store work that says itself whether it is done.
+/// Answers a JS call with store work. Work that is done already (a MemoryStore's) returns its
+/// value at once: no runtime thread is started for it. The rest is polled once here, and if it
+/// must wait it goes on on the Tokio runtime and JS gets a Promise. Either way an error carries our
+/// stable `code` (thrown at once, or as a rejection).
 pub fn answer<T>(env: &Env, work: Work<T>) -> Answer<'_, T>
 where
   T: ToNapiValue + Send + 'static,

@@ -30,7 +30,7 @@ use serde_json::Value;
 
 use crate::adapter::Adapter;
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
-use crate::error::{run, Answer, Error};
+use crate::error::{answer, Answer, Error};
 use crate::options::{redis_options, AdapterOptions};
 use crate::settle::promise;
 use crate::store::{Backend, JsStore, JsStoreFunctions, MemoryMap, Redis, SetOptions, Store};
@@ -109,10 +109,9 @@ impl NativeStore {
   }
 
   /// The value under `key`, or `null` when there is none or it has expired.
-  #[napi(catch_unwind, ts_return_type = "Promise<any>")]
+  #[napi(catch_unwind, ts_return_type = "any | Promise<any>")]
   pub fn get<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
-    let backend = self.backend.clone();
-    run(env, async move { backend.get(&key).await })
+    answer(env, self.backend.get(key))
   }
 
   /// Stores `value` under `key`; with `{ px }` it expires after that many milliseconds.
@@ -129,22 +128,19 @@ impl NativeStore {
     options: Option<SetOptions>,
   ) -> Answer<'env, ()> {
     let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
-    let backend = self.backend.clone();
-    run(env, async move { backend.set(key, value, ttl).await })
+    answer(env, self.backend.set(key, value, ttl))
   }
 
   /// Removes the value under `key`.
   #[napi(catch_unwind, ts_return_type = "void | Promise<void>")]
   pub fn del<'env>(&self, env: &'env Env, key: String) -> Answer<'env, ()> {
-    let backend = self.backend.clone();
-    run(env, async move { backend.del(&key).await })
+    answer(env, self.backend.del(key))
   }
 
   /// Reads and removes the value under `key` in one atomic step.
-  #[napi(catch_unwind, ts_return_type = "Promise<any>")]
+  #[napi(catch_unwind, ts_return_type = "any | Promise<any>")]
   pub fn getdel<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
-    let backend = self.backend.clone();
-    run(env, async move { backend.take(&key).await })
+    answer(env, self.backend.take(key))
   }
 
   /// Entries held in memory (expired ones may count until they are swept); `null` for Redis.

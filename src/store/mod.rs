@@ -133,38 +133,52 @@ pub enum Backend {
 }
 
 impl Backend {
-  pub async fn get(&self, key: &str) -> Result<Option<Value>> {
+  // Memory work is done at once (no runtime thread is started for it); Redis work goes on later.
+
+  pub fn get(&self, key: String) -> Work<Option<Value>> {
     match self {
-      Backend::Memory(map) => Ok(map.get(key)),
-      Backend::Redis(redis) => Box::pin(redis.get(key)).await,
+      Backend::Memory(map) => Work::Ready(Ok(map.get(&key))),
+      Backend::Redis(redis) => {
+        let redis = redis.clone();
+        Work::later(async move { Box::pin(redis.get(&key)).await })
+      }
     }
   }
 
-  pub async fn set(&self, key: String, value: Value, ttl: Option<Duration>) -> Result<()> {
+  pub fn set(&self, key: String, value: Value, ttl: Option<Duration>) -> Work<()> {
     match self {
       Backend::Memory(map) => {
         map.set_text(key, value.to_string(), ttl);
-        Ok(())
+        Work::Ready(Ok(()))
       }
-      Backend::Redis(redis) => Box::pin(redis.set_text(&key, value.to_string(), ttl)).await,
+      Backend::Redis(redis) => {
+        let redis = redis.clone();
+        Work::later(async move { Box::pin(redis.set_text(&key, value.to_string(), ttl)).await })
+      }
     }
   }
 
-  pub async fn del(&self, key: &str) -> Result<()> {
+  pub fn del(&self, key: String) -> Work<()> {
     match self {
       Backend::Memory(map) => {
-        map.del(key);
-        Ok(())
+        map.del(&key);
+        Work::Ready(Ok(()))
       }
-      Backend::Redis(redis) => Box::pin(redis.del(key)).await,
+      Backend::Redis(redis) => {
+        let redis = redis.clone();
+        Work::later(async move { Box::pin(redis.del(&key)).await })
+      }
     }
   }
 
   /// Reads and removes the value in one step.
-  pub async fn take(&self, key: &str) -> Result<Option<Value>> {
+  pub fn take(&self, key: String) -> Work<Option<Value>> {
     match self {
-      Backend::Memory(map) => Ok(map.take(key)),
-      Backend::Redis(redis) => Box::pin(redis.take(key)).await,
+      Backend::Memory(map) => Work::Ready(Ok(map.take(&key))),
+      Backend::Redis(redis) => {
+        let redis = redis.clone();
+        Work::later(async move { Box::pin(redis.take(&key)).await })
+      }
     }
   }
 
