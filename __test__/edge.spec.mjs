@@ -70,3 +70,28 @@ test('without an edge condition the native entry loads (and fails clearly withou
   t.regex(error.stderr, /cannot load its native addon/)
   t.notRegex(error.stderr, /runs from a bundle/, 'plain Node.js is not taken for a bundle')
 })
+
+test('the edge entry has the shape of the native one: the same adapter methods, provider fields and store methods', async (t) => {
+  const source = `import * as nextauth from '@chatbotkit/nextauth'
+    const keys = (object) => Object.keys(object).sort()
+    const methods = (Class) => {
+      const names = new Set()
+      for (let proto = Class.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+        for (const name of Object.getOwnPropertyNames(proto)) names.add(name)
+      }
+      return [...names].sort()
+    }
+    const store = new nextauth.MemoryStore()
+    console.log(JSON.stringify({
+      partner: keys(nextauth.ChatBotKitPartnerAdapter({ secret: 'sk', store })),
+      contact: keys(nextauth.ChatBotKitContactAdapter({ secret: 'sk', store: new nextauth.ContactMemoryStore() })),
+      provider: keys(nextauth.ChatBotKitEmailProvider()),
+      store: methods(nextauth.Store),
+      memoryStore: methods(nextauth.MemoryStore),
+      redisStore: methods(nextauth.RedisStore),
+    }))`
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', source], { cwd: root })
+  const native = JSON.parse(stdout)
+  t.true(native.partner.includes('useVerificationToken') && native.memoryStore.includes('getdel'), JSON.stringify(native))
+  t.deepEqual(await underCondition('edge-light', source), native)
+})

@@ -55,4 +55,7 @@ const edgeBinding = {
   },
 }
 
-module.exports = packageExports(edgeBinding)
+/** NextAuth v3's `getAdapter`, which the Node.js entry adds (lib/nextauth-v3.js), rejecting too. */
+const withGetAdapter = (adapter) => Object.assign(adapter, { getAdapter: rejecting('getAdapter (NextAuth v3)') })
+
+module.exports = packageExports(edgeBinding, withGetAdapter)
