@@ -28,3 +28,18 @@ test('the generated binding.d.ts names only types it declares', async (t) => {
   })
   t.is(result.error, null, result.output)
 })
+
+test('RedisStoreOptions in index.d.ts names exactly the options RedisStore accepts', async (t) => {
+  const ts = require('typescript')
+  const { RedisStore } = require('@chatbotkit/nextauth')
+  const file = fileURLToPath(new URL('../index.d.ts', import.meta.url))
+  const source = ts.createSourceFile(file, require('node:fs').readFileSync(file, 'utf8'), ts.ScriptTarget.Latest)
+  const declared = source.statements
+    .find((node) => ts.isInterfaceDeclaration(node) && node.name.text === 'RedisStoreOptions')
+    ?.members.map((member) => member.name.getText(source))
+  // The store's own list, as its error for an unknown option gives it.
+  const error = t.throws(() => new RedisStore({ notAnOption: true }))
+  const accepted = /the options are ([^)]*)\)/.exec(error.message)?.[1].split(', ')
+  t.truthy(declared?.length && accepted?.length, error.message)
+  t.deepEqual([...declared].sort(), [...accepted].sort())
+})
