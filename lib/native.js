@@ -1,7 +1,7 @@
-// Loads the native addon, and says why when it cannot. It is loaded through Node's own `require`
-// even when this package is bundled (Next.js server code, webpack or Turbopack): a bundler must
-// not see the .node file, or it fails to build ("Module parse failed") or cannot resolve the
-// platform package at run time. A traced deployment (Next.js `output: 'standalone'`, Vercel) must
+// Loads the native addon, and says why when it cannot. Node.js itself loads it (its `require`, or
+// `process.dlopen` for the copy a webpack build carries) even when this package is bundled
+// (Next.js server code, webpack or Turbopack): a bundler must not take the .node file for a module,
+// or it fails to build ("Module parse failed") or cannot resolve the platform package at run time. A traced deployment (Next.js `output: 'standalone'`, Vercel) must
 // still carry the binary without node_modules, and each bundler is shown it its own way:
 // - webpack: Next's tracer drops what a shared server chunk requires, but keeps a chunk's assets.
 //   The platform package's binary.mjs names the binary with `new URL(…, import.meta.url)`, which
