@@ -79,11 +79,12 @@ function emittedFile(url) {
 function traceForTurbopack() {
   const { existsSync } = require('node:fs')
   const { join } = require('node:path')
-  const platform = '../../nextauth-' + platformAbi()
+  const abi = platformAbi()
+  const platform = '../../nextauth-' + abi
   existsSync(join(__dirname, '../package.json'))
   existsSync(join(__dirname, '../binding.js'))
   existsSync(join(__dirname, platform + '/package.json'))
-  existsSync(join(__dirname, platform + '/nextauth.' + platformAbi() + '.node'))
+  existsSync(join(__dirname, platform + '/nextauth.' + abi + '.node'))
 }
 
 /** Whether this module runs from a bundle rather than from its file in node_modules. */

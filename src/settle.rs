@@ -3,8 +3,8 @@
 //! queue and wakes the JS thread through the channel's threadsafe function, which settles every
 //! completion that is ready in one callback. No threadsafe function is made per call, and
 //! completions that land together cost one wake-up: the runtime thread holds the wake-up until it
-//! has nothing left to run (or, while it stays busy, until its 64th answer or one that comes
-//! 500 µs after the first), so the answers it reads meanwhile ride along. The channel lives
+//! has nothing left to run (or, while it stays busy, for at most `MAX_HELD` answers or
+//! `MAX_HOLD`), so the answers it reads meanwhile ride along. The channel lives
 //! through a busy period: it is
 //! made by the first call, kept while calls follow one another (a call made in the same turn as
 //! the last one settled keeps it), and closed one event-loop turn after the last one settles. So a

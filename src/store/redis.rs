@@ -142,8 +142,8 @@ impl Checkout {
 
 /// Opens the pool's Redis Cluster connections: redis-rs's cluster client with the store's connect
 /// and command timeouts, and retry pauses as short as the store's own. (deadpool-redis's cluster
-/// manager keeps redis-rs's defaults, which pause at least 1.28 s before sending again a command
-/// the Cluster refused while it fails over.)
+/// manager keeps redis-rs's defaults, whose pauses before sending again a command the Cluster
+/// refused while it fails over are longer than a typical `commandTimeout`.)
 struct ClusterManager(ClusterClient);
 
 impl managed::Manager for ClusterManager {
@@ -779,30 +779,33 @@ impl Redis {
       slot,
       SlotAddr::Master,
     )));
-    let answer = match known {
+    let mut connection = match known {
       Some(layout) => {
         let lane = layout.group(slot).lanes.pick();
         let shared = lane.lock().await.as_ref().map(Checkout::share);
         match shared {
-          Some(Shared::Cluster(mut connection)) => {
-            connection
-              .route_command(redis::cmd("CLUSTER").arg("SLOTS").clone(), ask)
-              .await
-          }
+          Some(Shared::Cluster(connection)) => connection,
+          // The lane is empty (its connection failed): the next call reads the layout again.
           _ => return Ok(layout.clone()),
         }
       }
-      None => match self.checkout().await {
-        Ok(Checkout::Cluster(mut connection)) => {
-          connection
-            .route_command(redis::cmd("CLUSTER").arg("SLOTS").clone(), ask)
-            .await
+      None => {
+        let checkout = self.checkout().await;
+        match checkout
+          .map_err(|err| self.pool_error(&self.label, &err))?
+          .share()
+        {
+          Shared::Cluster(connection) => connection,
+          Shared::Single(_) => {
+            return Err(Error::new(code::STORE_ERROR, "RedisStore: not a Cluster"))
+          }
         }
-        Ok(_) => return Err(Error::new(code::STORE_ERROR, "RedisStore: not a Cluster")),
-        Err(err) => return Err(self.pool_error(&self.label, &err)),
-      },
-    }
-    .map_err(|err| self.redis_error(&self.label, "CLUSTER SLOTS", &err))?;
+      }
+    };
+    let answer = connection
+      .route_command(redis::cmd("CLUSTER").arg("SLOTS").clone(), ask)
+      .await
+      .map_err(|err| self.redis_error(&self.label, "CLUSTER SLOTS", &err))?;
     let fresh = Layout::parse(&answer, self.lanes_per_group).ok_or_else(|| {
       Error::new(
         code::STORE_ERROR,
