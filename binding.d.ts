@@ -23,15 +23,18 @@ export declare class NativeAdapter {
   get unknownOptions(): Array<string>
   createUser(user: Record<string, any>): Promise<string>
   updateUser(user: Record<string, any>): Promise<string>
+  /** The user with this id, as JSON text (the glue parses it), or `null`. */
+  getUser(id: string): Promise<string | null>
+  /** The user with this email, as JSON text, or `null`. */
+  getUserByEmail(email: string): Promise<string | null>
+  deleteUser(id: string): Promise<void>
   /**
-   * The hot methods as plain functions bound to this adapter (see bound.rs):
-   * `getUser(id)` and `getUserByEmail(email)` answering a Promise of the user as JSON text (or
-   * `null`), `deleteUser(id)`, `createVerificationToken(identifier, token, expires ms)` answering
-   * `expires` once stored, and `useVerificationToken(identifier, token)` answering the code's
-   * `expires` when accepted (else `null`). The token functions answer at once when the work
-   * finished without waiting, else with a Promise.
+   * Stores a code for `identifier` until `expires` (epoch ms) and answers `expires`; the glue
+   * builds NextAuth's token object from the arguments.
    */
-  functions(): { getUser(id: string): Promise<string | null>; getUserByEmail(email: string): Promise<string | null>; deleteUser(id: string): Promise<void>; createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }
+  createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>
+  /** Consumes the code: answers its `expires` (epoch ms) when accepted, else `null`. */
+  useVerificationToken(identifier: string, token: string): number | null | Promise<number | null>
 }
 
 /**

@@ -227,8 +227,8 @@ test('a subclass of MemoryStore that overrides a method is called through JS', a
 })
 
 test('identifiers and codes cross to the native side whole, whatever their length or script', async (t) => {
-  // The token functions read short strings into a 256-byte buffer and longer ones from the heap:
-  // a string cut at the buffer's edge would let its prefix share the code.
+  // A string cut short on its way (at a buffer's edge, or mid-character) would let its prefix
+  // share the code: lengths around powers of two, in 1- to 4-byte characters.
   const jsStore = new MapStore()
   const identifiers = []
   for (const unit of ['a', 'ü', '日', '😀']) {

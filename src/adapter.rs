@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::api::{not_json, path_segment, Client, NotObject, Object, Record, Resource, Retry};
-use crate::error::{code, Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::tokens::Tokens;
 use crate::user::{Field, UserPatch};
 
@@ -73,7 +73,7 @@ impl Adapter {
     let noun = self.resource.noun;
     if !self.flags.create {
       return Err(Error::new(
-        code::NOT_ALLOWED,
+        ErrorCode::NotAllowed,
         format!("Cannot create new {noun}"),
       ));
     }
@@ -88,7 +88,7 @@ impl Adapter {
     };
     if self.find_by_email(&email, deadline).await?.is_some() {
       return Err(Error::new(
-        code::DUPLICATE,
+        ErrorCode::Duplicate,
         format!("Cannot create duplicate {noun}"),
       ));
     }
@@ -118,7 +118,7 @@ impl Adapter {
     let noun = self.resource.noun;
     if !self.flags.update {
       return Err(Error::new(
-        code::NOT_ALLOWED,
+        ErrorCode::NotAllowed,
         format!("Cannot update existing {noun}"),
       ));
     }
@@ -129,7 +129,7 @@ impl Adapter {
       .ok_or_else(|| Error::invalid_argument("`user.id` is required to update a user"))?;
     let missing = || {
       Error::new(
-        code::NOT_FOUND,
+        ErrorCode::NotFound,
         format!("Cannot update non-existing {noun}"),
       )
     };
@@ -160,13 +160,13 @@ impl Adapter {
     let noun = self.resource.noun;
     if !self.flags.delete {
       return Err(Error::new(
-        code::NOT_ALLOWED,
+        ErrorCode::NotAllowed,
         format!("Cannot delete existing {noun}"),
       ));
     }
     let missing = || {
       Error::new(
-        code::NOT_FOUND,
+        ErrorCode::NotFound,
         format!("Cannot delete non-existing {noun}"),
       )
     };
@@ -263,7 +263,7 @@ fn not_an_object(op: &str, err: NotObject, what: &str) -> Error {
 
 fn invalid_response(op: &str, what: &str) -> Error {
   Error::new(
-    code::INVALID_RESPONSE,
+    ErrorCode::InvalidResponse,
     format!("{op}: unexpected answer from the API: {what}"),
   )
 }

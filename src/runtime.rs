@@ -14,7 +14,7 @@
 //! runtime thread spawns each job as its own task.
 //!
 //! The thread, about to park, sends the JS-thread wake-ups it held while busy
-//! (`settle::flush_wakes`).
+//! (`wake::flush`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,7 +23,7 @@ use std::sync::{Mutex, OnceLock};
 use tokio::runtime::{Builder, Handle};
 use tokio::sync::mpsc;
 
-use crate::error::{code, Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 pub type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -64,7 +64,7 @@ pub fn runtime() -> Result<&'static Runtime> {
 
 fn unavailable(reason: &str) -> Error {
   Error::new(
-    code::INTERNAL,
+    ErrorCode::Internal,
     format!("cannot start the addon's async runtime: {reason}"),
   )
 }
@@ -72,7 +72,7 @@ fn unavailable(reason: &str) -> Error {
 fn start() -> std::result::Result<Runtime, String> {
   let runtime = Builder::new_current_thread()
     .enable_all()
-    .on_thread_park(crate::settle::flush_wakes)
+    .on_thread_park(crate::wake::flush)
     .build()
     .map_err(|err| err.to_string())?;
   let handle = runtime.handle().clone();

@@ -10,7 +10,7 @@ use reqwest::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value;
 
-use crate::error::{code, Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Where the API lives unless the `baseUrl` option says otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.chatbotkit.com";
@@ -87,7 +87,7 @@ fn pool() -> Result<reqwest::Client> {
     .build()
     .map_err(|err| {
       Error::new(
-        code::NETWORK_ERROR,
+        ErrorCode::NetworkError,
         format!("cannot start the HTTP client: {err}"),
       )
     })?;
@@ -251,7 +251,7 @@ impl Client {
         Ok(Some(chunk)) => {
           if bytes.len() + chunk.len() > MAX_BODY_BYTES {
             let err = Error::new(
-              code::INVALID_RESPONSE,
+              ErrorCode::InvalidResponse,
               format!("{operation}: the API response is larger than {MAX_BODY_BYTES} bytes"),
             );
             return Attempt::Failed(err, None);
@@ -288,7 +288,7 @@ impl Client {
   fn transport_error(&self, operation: &'static str, err: &reqwest::Error) -> Error {
     if err.is_timeout() {
       return Error::new(
-        code::TIMEOUT,
+        ErrorCode::Timeout,
         format!(
           "{operation}: no answer from {} within {} ms",
           self.base,
@@ -303,7 +303,7 @@ impl Client {
       source = inner.source();
     }
     Error::new(
-      code::NETWORK_ERROR,
+      ErrorCode::NetworkError,
       format!("{operation}: cannot reach {}: {reason}", self.base),
     )
   }
@@ -319,7 +319,7 @@ enum Attempt {
 /// A successful answer whose body is not the JSON the operation answers with.
 pub fn not_json(operation: &str) -> Error {
   Error::new(
-    code::INVALID_RESPONSE,
+    ErrorCode::InvalidResponse,
     format!("{operation}: the API's answer is not JSON"),
   )
 }
@@ -367,7 +367,7 @@ fn api_error(operation: &'static str, status: StatusCode, body: &[u8]) -> Error 
   let api_code = api_code
     .filter(|c| !c.is_empty() && c.len() <= 64)
     .unwrap_or_else(|| format!("HTTP_{}", status.as_u16()));
-  Error::new(
+  Error::api(
     api_code,
     format!("{operation} failed: {message} (HTTP {})", status.as_u16()),
   )

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::record::{Object, Record};
-use crate::error::{code, Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::user::{Field, UserPatch};
 
 /// One kind of record (partner users, contacts) and everything that differs between them.
@@ -111,7 +111,7 @@ pub static CONTACTS: Resource = Resource {
 fn partner_to_user(record: &Record) -> Result<String> {
   if record.str("email").is_none_or(|email| email.is_empty()) {
     return Err(Error::new(
-      code::INVALID_RESPONSE,
+      ErrorCode::InvalidResponse,
       "the partner user has no email address",
     ));
   }
@@ -135,7 +135,7 @@ fn contact_to_user(record: &Record) -> Result<String> {
     (_, Some(fingerprint)) if !fingerprint.is_empty() => format!("{fingerprint}@contact.local"),
     _ => {
       return Err(Error::new(
-        code::INVALID_RESPONSE,
+        ErrorCode::InvalidResponse,
         "the contact has neither an email address nor a fingerprint",
       ))
     }

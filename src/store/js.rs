@@ -12,7 +12,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::{AttemptLimit, Consumed, Stored};
-use crate::error::{code, Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::tokens::now_ms;
 
 /// Options of a store's `set`, as `@vercel/kv` and `@upstash/redis` take them.
@@ -179,15 +179,15 @@ impl JsStore {
       Ok(Ok(value)) => Ok(value),
       // napi reports a promise that was garbage-collected without settling as a cancelled channel.
       Ok(Err(err)) if err.reason.contains("canceled") => Err(Error::new(
-        code::STORE_ERROR,
+        ErrorCode::StoreError,
         format!("store.{method}() returned a promise that can never settle"),
       )),
       Ok(Err(err)) => Err(Error::new(
-        code::STORE_ERROR,
+        ErrorCode::StoreError,
         format!("store.{method}() failed: {}", err.reason),
       )),
       Err(_) => Err(Error::new(
-        code::STORE_ERROR,
+        ErrorCode::StoreError,
         format!(
           "store.{method}() did not settle within {} ms",
           self.timeout.as_millis()

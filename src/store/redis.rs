@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::{AttemptLimit, Consumed, Stored};
-use crate::error::{code, Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// `Store::consume` as one atomic script: KEYS[1] the code, KEYS[2] the identifier's attempt
 /// counter (same hash slot); ARGV[1] the attempt limit, ARGV[2] the counter's window in ms.
@@ -628,7 +628,7 @@ impl Redis {
     let deadline = Instant::now() + self.command_timeout;
     let late = |server: &str| {
       Error::new(
-        code::REDIS_UNAVAILABLE,
+        ErrorCode::RedisUnavailable,
         format!(
           "{server} did not answer {name} within {} ms",
           self.command_timeout.as_millis()
@@ -648,7 +648,10 @@ impl Redis {
     let mut pause = FIRST_RETRY_PAUSE;
     loop {
       if self.closed.load(Ordering::Acquire) {
-        return Err(Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed"));
+        return Err(Error::new(
+          ErrorCode::RedisUnavailable,
+          "RedisStore is closed",
+        ));
       }
       let lane = route.lanes().pick();
       // A try is boxed on its own: inline, its space would be allocated and copied with every
@@ -797,7 +800,10 @@ impl Redis {
         {
           Shared::Cluster(connection) => connection,
           Shared::Single(_) => {
-            return Err(Error::new(code::STORE_ERROR, "RedisStore: not a Cluster"))
+            return Err(Error::new(
+              ErrorCode::StoreError,
+              "RedisStore: not a Cluster",
+            ))
           }
         }
       }
@@ -808,7 +814,7 @@ impl Redis {
       .map_err(|err| self.redis_error(&self.label, "CLUSTER SLOTS", &err))?;
     let fresh = Layout::parse(&answer, self.lanes_per_group).ok_or_else(|| {
       Error::new(
-        code::STORE_ERROR,
+        ErrorCode::StoreError,
         format!(
           "{} answered CLUSTER SLOTS with a layout it cannot be",
           self.label
@@ -845,19 +851,19 @@ impl Redis {
 
   fn pool_error(&self, server: &str, err: &deadpool_redis::PoolError) -> Error {
     if matches!(err, deadpool_redis::PoolError::Closed) {
-      return Error::new(code::REDIS_UNAVAILABLE, "RedisStore is closed");
+      return Error::new(ErrorCode::RedisUnavailable, "RedisStore is closed");
     }
     Error::new(
-      code::REDIS_UNAVAILABLE,
+      ErrorCode::RedisUnavailable,
       self.scrub(format!("{server} is unavailable: {err}")),
     )
   }
 
   fn redis_error(&self, server: &str, name: &str, err: &RedisError) -> Error {
     let code = if connection_lost(err) || not_master(err) {
-      code::REDIS_UNAVAILABLE
+      ErrorCode::RedisUnavailable
     } else {
-      code::STORE_ERROR
+      ErrorCode::StoreError
     };
     Error::new(code, self.scrub(format!("{server} failed {name}: {err}")))
   }
