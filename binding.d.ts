@@ -66,6 +66,9 @@ export declare class NativeStore {
   close(): void
 }
 
+/** Every stable error code (`err.code`), as the glue's frozen `ErrorCode` object lists them. */
+export declare function errorCodes(): Array<string>
+
 /** A JS store's methods, normalised by the JS glue to always return Promises and to need no `this`. */
 export interface JsStoreFunctions {
   get: (key: string) => Promise<unknown>

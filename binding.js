@@ -837,3 +837,4 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeAdapter = nativeBinding.NativeAdapter
 module.exports.NativeStore = nativeBinding.NativeStore
+module.exports.errorCodes = nativeBinding.errorCodes

@@ -2,6 +2,26 @@
 // import: no runtime dependency on next-auth).
 import type { Adapter } from 'next-auth/adapters'
 
+/**
+ * The stable `err.code` of every error the package makes (an error the ChatBotKit API answered
+ * with carries the API's own code instead, such as `NOT_AUTHENTICATED`).
+ */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_ALLOWED'
+  | 'NOT_SUPPORTED'
+  | 'DUPLICATE'
+  | 'NOT_FOUND'
+  | 'TIMEOUT'
+  | 'NETWORK_ERROR'
+  | 'INVALID_RESPONSE'
+  | 'STORE_ERROR'
+  | 'REDIS_UNAVAILABLE'
+  | 'INTERNAL'
+
+/** `ErrorCode.STORE_ERROR === 'STORE_ERROR'`, and so on for each code; frozen. */
+export declare const ErrorCode: { readonly [Code in ErrorCode]: Code }
+
 /** Options of a store's `set`, as `@vercel/kv` and `@upstash/redis` take them. */
 export interface StoreSetOptions {
   /** Time-to-live in milliseconds. */

@@ -12,4 +12,5 @@ export const {
   ContactStore,
   ContactMemoryStore,
   RedisStore,
+  ErrorCode,
 } = cjs

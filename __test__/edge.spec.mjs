@@ -19,7 +19,7 @@ async function underCondition(condition, source) {
 }
 
 const NODE_EXPORTS = {
-  '@chatbotkit/nextauth': ['ChatBotKitContactAdapter', 'ChatBotKitContactEmailProvider', 'ChatBotKitEmailProvider', 'ChatBotKitPartnerAdapter', 'ContactMemoryStore', 'ContactStore', 'MemoryStore', 'RedisStore', 'Store'],
+  '@chatbotkit/nextauth': ['ChatBotKitContactAdapter', 'ChatBotKitContactEmailProvider', 'ChatBotKitEmailProvider', 'ChatBotKitPartnerAdapter', 'ContactMemoryStore', 'ContactStore', 'ErrorCode', 'MemoryStore', 'RedisStore', 'Store'],
   '@chatbotkit/nextauth/partner': ['ChatBotKitEmailProvider', 'ChatBotKitPartnerAdapter', 'MemoryStore', 'RedisStore', 'Store'],
   '@chatbotkit/nextauth/contact/adapter': ['ChatBotKitContactAdapter', 'ChatBotKitContactEmailProvider', 'ContactMemoryStore', 'ContactStore', 'RedisStore'],
 }

@@ -43,3 +43,20 @@ test('RedisStoreOptions in index.d.ts names exactly the options RedisStore accep
   t.truthy(declared?.length && accepted?.length, error.message)
   t.deepEqual([...declared].sort(), [...accepted].sort())
 })
+
+test('ErrorCode: the native enum, the exported frozen object (Node.js and edge entries) and the TypeScript union list the same codes', async (t) => {
+  const ts = require('typescript')
+  const native = require('../binding.js').errorCodes()
+  const { ErrorCode } = require('@chatbotkit/nextauth')
+  const edge = require('../lib/edge.js').ErrorCode
+  const file = fileURLToPath(new URL('../index.d.ts', import.meta.url))
+  const source = ts.createSourceFile(file, require('node:fs').readFileSync(file, 'utf8'), ts.ScriptTarget.Latest)
+  const union = source.statements.find((node) => ts.isTypeAliasDeclaration(node) && node.name.text === 'ErrorCode')
+  const declared = union?.type.types.map((member) => member.literal.text)
+  t.true(native.includes('STORE_ERROR') && native.length > 5, JSON.stringify(native))
+  t.deepEqual(Object.keys(ErrorCode), native)
+  t.deepEqual(Object.values(ErrorCode), native)
+  t.true(Object.isFrozen(ErrorCode))
+  t.is(edge, ErrorCode, 'the edge entry exports the same object')
+  t.deepEqual(declared, native)
+})

@@ -3,7 +3,7 @@
 // Built over a binding, so the edge entry builds the same adapters over its stand-in.
 'use strict'
 
-const { codedError, localError, nativeCall, rejection } = require('./errors.js')
+const { ErrorCode, codedError, localError, nativeCall, rejection } = require('./errors.js')
 const { LOG_PREFIX } = require('./provider.js')
 
 const isDate = (value) => value instanceof Date || Object.prototype.toString.call(value) === '[object Date]'
@@ -42,7 +42,7 @@ function storeFunctions(adapterName, store) {
     throw codedError(
       `${adapterName}: option \`store\` is required: pass an object with async get, set and del ` +
         '(new MemoryStore(), a class that extends Store, @vercel/kv, @upstash/redis)',
-      'INVALID_ARGUMENT',
+      ErrorCode.INVALID_ARGUMENT,
       TypeError,
     )
   }
@@ -85,8 +85,8 @@ function adapterObject(native, adapterName) {
   // A user crosses as JSON text: JSON.parse builds it faster than Node-API can, property by property.
   const user = (text) => withDate(text === null ? null : JSON.parse(text), 'emailVerified')
   const nothing = () => undefined
-  const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
-  const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
+  const noAccounts = rejection('Account linking not supported', ErrorCode.NOT_SUPPORTED)
+  const noSessions = rejection('Database strategy not supported', ErrorCode.NOT_SUPPORTED)
   return {
     createUser: (data) => call('createUser', data, user),
     getUser: (id) => call('getUser', id, user, () => native.getUser(id)),
@@ -137,7 +137,7 @@ function warnUnknownOptions(adapterName, names) {
 function adapterFactories(binding, NativeBackedStore, extend = (adapter) => adapter) {
   function create(kind, adapterName, options) {
     if (options === null || typeof options !== 'object') {
-      throw codedError(`${adapterName}: pass an options object with \`secret\` and \`store\``, 'INVALID_ARGUMENT', TypeError)
+      throw codedError(`${adapterName}: pass an options object with \`secret\` and \`store\``, ErrorCode.INVALID_ARGUMENT, TypeError)
     }
     const { store } = options
     let native

@@ -4,7 +4,7 @@
 // native side (adapter methods, store calls) rejects with an error that names the Node.js runtime.
 'use strict'
 
-const { codedError } = require('./errors.js')
+const { ErrorCode, codedError } = require('./errors.js')
 const { packageExports } = require('./exports.js')
 
 function needsNode(what) {
@@ -13,7 +13,7 @@ function needsNode(what) {
       "(Next.js middleware, or a route with `export const runtime = 'edge'`), which cannot load native addons. " +
       'Call it from Node.js code: a route handler, server action or server component on the default runtime. ' +
       'Middleware can still read JWT sessions (`session: { strategy: "jwt" }`): that needs no adapter call.',
-    'NOT_SUPPORTED',
+    ErrorCode.NOT_SUPPORTED,
   )
 }
 

@@ -2,6 +2,29 @@
 // it was made here or crossed over from the native side.
 'use strict'
 
+/**
+ * Every stable `err.code` of the package (errors the ChatBotKit API answered with carry the API's
+ * own code instead). The list is the native `ErrorCode` enum's; a test keeps the two equal, and
+ * this copy serves the edge entry too, which cannot load the addon.
+ */
+const ErrorCode = Object.freeze(
+  Object.fromEntries(
+    [
+      'INVALID_ARGUMENT',
+      'NOT_ALLOWED',
+      'NOT_SUPPORTED',
+      'DUPLICATE',
+      'NOT_FOUND',
+      'TIMEOUT',
+      'NETWORK_ERROR',
+      'INVALID_RESPONSE',
+      'STORE_ERROR',
+      'REDIS_UNAVAILABLE',
+      'INTERNAL',
+    ].map((code) => [code, code]),
+  ),
+)
+
 /** An `Error` (or `TypeError`, …) with `code`. */
 function codedError(message, code, Type = Error) {
   const error = new Type(message)
@@ -50,4 +73,4 @@ function rejection(message, code) {
   }
 }
 
-module.exports = { codedError, localError, nativeCall, rejection }
+module.exports = { ErrorCode, codedError, localError, nativeCall, rejection }

@@ -3,6 +3,7 @@
 'use strict'
 
 const { adapterFactories } = require('./adapter.js')
+const { ErrorCode } = require('./errors.js')
 const { ChatBotKitEmailProvider, ChatBotKitContactEmailProvider } = require('./provider.js')
 const { storeClasses } = require('./stores.js')
 
@@ -19,6 +20,7 @@ function packageExports(binding, extendAdapter) {
     ContactStore,
     ContactMemoryStore,
     RedisStore,
+    ErrorCode,
   }
 }
 

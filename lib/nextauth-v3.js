@@ -2,7 +2,7 @@
 // with v3's methods. Node.js only (v3 hashes codes with node:crypto, as its adapters did).
 'use strict'
 
-const { rejection } = require('./errors.js')
+const { ErrorCode, rejection } = require('./errors.js')
 
 /** v3 stores a code hashed with the NextAuth secret; so does this protocol. */
 function hashed(token, secret) {
@@ -16,8 +16,8 @@ function hashed(token, secret) {
  * the delete has nothing left to do.
  */
 function withNextAuthV3(adapter) {
-  const noAccounts = rejection('Account linking not supported', 'NOT_SUPPORTED')
-  const noSessions = rejection('Database strategy not supported', 'NOT_SUPPORTED')
+  const noAccounts = rejection('Account linking not supported', ErrorCode.NOT_SUPPORTED)
+  const noSessions = rejection('Database strategy not supported', ErrorCode.NOT_SUPPORTED)
   adapter.getAdapter = async function getAdapter(appOptions = {}) {
     return {
       createUser: (profile) => adapter.createUser(profile),

@@ -3,7 +3,7 @@
 // entry builds the same classes over its stand-in.
 'use strict'
 
-const { codedError, localError, nativeCall } = require('./errors.js')
+const { ErrorCode, codedError, localError, nativeCall } = require('./errors.js')
 
 /** The name of the memory map every `new MemoryStore()` in a process shares. */
 const DEFAULT_MEMORY_NAME = 'default'
@@ -22,7 +22,7 @@ function memoryName(options) {
   const name = typeof options === 'object' ? options.name : undefined
   if (name === undefined) return DEFAULT_MEMORY_NAME
   if (typeof name !== 'string' || name === '') {
-    throw codedError('MemoryStore: option `name` must be a non-empty string', 'INVALID_ARGUMENT', TypeError)
+    throw codedError('MemoryStore: option `name` must be a non-empty string', ErrorCode.INVALID_ARGUMENT, TypeError)
   }
   return name
 }

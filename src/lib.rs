@@ -32,7 +32,7 @@ use serde_json::Value;
 use crate::adapter::Adapter;
 use crate::answer::{answer, Answer};
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::options::{redis_options, AdapterOptions};
 use crate::settle::promise;
 use crate::store::{Backend, JsStore, JsStoreFunctions, MemoryMap, Redis, SetOptions, Store};
@@ -78,6 +78,12 @@ fn pin_module() {
       &mut module,
     )
   };
+}
+
+/// Every stable error code (`err.code`), as the glue's frozen `ErrorCode` object lists them.
+#[napi(catch_unwind)]
+pub fn error_codes() -> Vec<&'static str> {
+  ErrorCode::ALL.iter().map(|code| code.as_str()).collect()
 }
 
 /// The native half of `MemoryStore` and `RedisStore` (JS classes in index.js wrap it): values in
