@@ -1,6 +1,5 @@
 // What the bench scripts measure with: the fake API's processes and their CPU, rounds of calls at a
-// number in flight, and rounds of wrk at the same fake. Used by run.mjs (`npm run bench`),
-// floor.mjs and instructions.mjs.
+// number in flight, and rounds of wrk at the same fake. Used by run.mjs (`npm run bench`).
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 
