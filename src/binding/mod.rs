@@ -1,0 +1,4 @@
+//! The classes JS sees (`binding.js`): each wraps the module that does the work.
+
+mod adapter;
+mod store;

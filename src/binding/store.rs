@@ -1,0 +1,93 @@
+//! `NativeStore`: what the JS `MemoryStore` and `RedisStore` classes wrap.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::Unknown;
+use napi::Env;
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::answer::{answer, Answer};
+use crate::options::redis_options;
+use crate::store::{Backend, MemoryMap, Redis, SetOptions};
+
+/// The native half of `MemoryStore` and `RedisStore` (JS classes in index.js wrap it): values in
+/// this process's memory, or in Redis through a connection pool.
+#[napi]
+pub struct NativeStore {
+  pub(crate) backend: Backend,
+}
+
+#[napi]
+impl NativeStore {
+  /// In this process's memory, each value for its `px` milliseconds: the map called `name`, which
+  /// every store of that name in the process shares.
+  #[napi(factory, catch_unwind)]
+  pub fn memory(name: String) -> Self {
+    Self {
+      backend: Backend::Memory(MemoryMap::shared(&name)),
+    }
+  }
+
+  /// In Redis: a URL string or options (see `RedisStoreOptions`). Nothing connects until the first
+  /// command.
+  #[napi(factory, catch_unwind, ts_args_type = "options?: string | object")]
+  pub fn redis(env: &Env, options: Option<Unknown>) -> napi::Result<Self> {
+    match redis_options(options).and_then(Redis::new) {
+      Ok(redis) => Ok(Self {
+        backend: Backend::Redis(Arc::new(redis)),
+      }),
+      Err(err) => Err(err.throw(env)),
+    }
+  }
+
+  /// The value under `key`, or `null` when there is none or it has expired.
+  #[napi(catch_unwind, ts_return_type = "any | Promise<any>")]
+  pub fn get<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
+    answer(env, self.backend.get(key))
+  }
+
+  /// Stores `value` under `key`; with `{ px }` it expires after that many milliseconds.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "key: string, value: any, options?: { px?: number }",
+    ts_return_type = "void | Promise<void>"
+  )]
+  pub fn set<'env>(
+    &self,
+    env: &'env Env,
+    key: String,
+    value: Value,
+    options: Option<SetOptions>,
+  ) -> Answer<'env, ()> {
+    let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
+    answer(env, self.backend.set(key, value, ttl))
+  }
+
+  /// Removes the value under `key`.
+  #[napi(catch_unwind, ts_return_type = "void | Promise<void>")]
+  pub fn del<'env>(&self, env: &'env Env, key: String) -> Answer<'env, ()> {
+    answer(env, self.backend.del(key))
+  }
+
+  /// Reads and removes the value under `key` in one atomic step.
+  #[napi(catch_unwind, ts_return_type = "any | Promise<any>")]
+  pub fn getdel<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
+    answer(env, self.backend.take(key))
+  }
+
+  /// Entries held in memory (expired ones may count until they are swept); `null` for Redis.
+  #[napi(getter, catch_unwind)]
+  pub fn size(&self) -> Option<u32> {
+    self
+      .backend
+      .len()
+      .map(|len| u32::try_from(len).unwrap_or(u32::MAX))
+  }
+
+  /// Closes a Redis pool's connections; later calls reject. Not required before exit.
+  #[napi(catch_unwind)]
+  pub fn close(&self) {
+    self.backend.close();
+  }
+}
