@@ -219,11 +219,37 @@ test('a subclass of MemoryStore that overrides a method is called through JS', a
       return super.set(key, value, options)
     }
   }
-  const store = new CountingStore()
+  const store = new CountingStore({ name: 'counting' })
   const adapter = adapterWith(store)
   await adapter.createVerificationToken({ identifier: 'ann@example.com', token: 'c0unt1', expires: inAMinute() })
   t.is(store.sets, 1)
   t.like(await adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'c0unt1' }), { token: 'c0unt1' })
+})
+
+test('a MemoryStore subclass (the JS-store path) and a plain MemoryStore on one map share each email\'s attempt count', async (t) => {
+  class LoggingStore extends MemoryStore {
+    gets = 0
+    async get(key) {
+      this.gets++
+      return super.get(key)
+    }
+  }
+  const name = 'shared-attempts'
+  const viaJs = new LoggingStore({ name })
+  const adapters = { js: adapterWith(viaJs), native: adapterWith(new MemoryStore({ name })) }
+  for (const [first, second] of [
+    ['js', 'native'],
+    ['native', 'js'],
+  ]) {
+    const identifier = `${first}-then-${second}@example.com`
+    await adapters.js.createVerificationToken({ identifier, token: 'r1ght0', expires: inAMinute() })
+    for (let i = 0; i < 3; i++) t.is(await adapters[first].useVerificationToken({ identifier, token: `wrong${i}` }), null)
+    for (let i = 3; i < 5; i++) t.is(await adapters[second].useVerificationToken({ identifier, token: `wrong${i}` }), null)
+    // Five wrong codes in all, counted by the two paths together: the right code is refused by both.
+    t.is(await adapters[first].useVerificationToken({ identifier, token: 'r1ght0' }), null, `${first} after ${first} and ${second}`)
+    t.is(await adapters[second].useVerificationToken({ identifier, token: 'r1ght0' }), null, `${second} after ${first} and ${second}`)
+  }
+  t.true(viaJs.gets > 0, 'the subclass override is called: it is the JS-store path')
 })
 
 test('identifiers and codes cross to the native side whole, whatever their length or script', async (t) => {

@@ -4,7 +4,7 @@
 //! identifier after too many wrong codes.
 
 use std::borrow::Cow;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -12,7 +12,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::store::{AttemptLimit, Consumed, Store, Work};
+use crate::store::{now_ms, AttemptLimit, Consumed, Store, Work};
 
 /// Prefix of the store keys that hold codes.
 pub const KEY_PREFIX: &str = "verificationToken:";
@@ -162,14 +162,6 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// The wall clock in epoch ms, as NextAuth's `expires` counts time.
-pub fn now_ms() -> f64 {
-  SystemTime::now()
-    .duration_since(UNIX_EPOCH)
-    .map(|elapsed| elapsed.as_millis() as u64 as f64)
-    .unwrap_or(0.0)
-}
 
 /// Both arguments, or the error naming the first that is empty.
 fn non_empty<'a>(identifier: &'a str, token: &'a str) -> Result<(&'a str, &'a str)> {

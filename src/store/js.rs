@@ -11,9 +11,8 @@ use napi::Status;
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::{AttemptLimit, Consumed, Stored};
+use super::{now_ms, AttemptLimit, Consumed, Counter, Stored};
 use crate::error::{Error, ErrorCode, Result};
-use crate::tokens::now_ms;
 
 /// Options of a store's `set`, as `@vercel/kv` and `@upstash/redis` take them.
 #[napi(object)]
@@ -35,47 +34,20 @@ impl SetOptions {
   }
 }
 
-/// An identifier's wrong-attempt counter as a JS store keeps it: `{ count, until }`, the window's
-/// end in epoch ms, so the window holds even in a store that ignores `px`.
-struct Counter {
-  count: u64,
-  until: f64,
-}
-
-impl Counter {
-  fn read(value: Option<&Value>) -> Self {
-    let count = value
-      .and_then(|v| v.get("count"))
-      .and_then(Value::as_u64)
-      .unwrap_or(0);
-    let until = value
-      .and_then(|v| v.get("until"))
-      .and_then(Value::as_f64)
-      .unwrap_or(0.0);
-    if until > now_ms() {
-      Self { count, until }
-    } else {
-      Self {
-        count: 0,
-        until: 0.0,
-      }
-    }
-  }
-
-  /// The counter after one more wrong code, and how long the store should keep it.
-  fn missed(&self, window: Duration) -> (Value, Duration) {
-    let now = now_ms();
-    let until = if self.count > 0 {
-      self.until
-    } else {
-      now + window.as_millis() as f64
-    };
-    let ttl = Duration::from_millis((until - now).max(1.0) as u64);
-    (
-      serde_json::json!({ "count": self.count + 1, "until": until }),
-      ttl,
-    )
-  }
+/// The counter after one more wrong code, as the JS-store path writes it (`{ count, until }`), and
+/// how long the store should keep it. A counter read without `until` (a native store wrote it)
+/// starts its window now.
+fn missed(counter: Counter, window: Duration) -> (Value, Duration) {
+  let now = now_ms();
+  let until = match counter.until {
+    Some(until) if counter.count > 0 => until,
+    _ => now + window.as_millis() as f64,
+  };
+  let ttl = Duration::from_millis((until - now).max(1.0) as u64);
+  (
+    serde_json::json!({ "count": counter.count + 1, "until": until }),
+    ttl,
+  )
 }
 
 /// Weak: a store held by an adapter never keeps Node's event loop alive.
@@ -128,7 +100,10 @@ impl JsStore {
     attempts: String,
     limit: AttemptLimit,
   ) -> Result<Consumed> {
-    let counter = Counter::read(self.get(attempts.clone()).await?.as_ref());
+    let counter = match self.get(attempts.clone()).await? {
+      Some(value) => Counter::read(&value, now_ms()),
+      None => Counter::NONE,
+    };
     if counter.count >= u64::from(limit.max) {
       return Ok(Consumed::Locked);
     }
@@ -153,7 +128,7 @@ impl JsStore {
         Ok(Consumed::Found(Stored::Value(value)))
       }
       None => {
-        let (next, ttl) = counter.missed(limit.window);
+        let (next, ttl) = missed(counter, limit.window);
         self.set(attempts, next, ttl).await?;
         Ok(Consumed::Missing)
       }

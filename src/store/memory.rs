@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{AttemptLimit, Consumed, Stored};
+use super::{now_ms, AttemptLimit, Consumed, Counter, Stored};
 
 /// Writes between two sweeps of expired entries, at the least (a sweep also waits for the map to
 /// have grown by half, so its cost stays constant per write).
@@ -118,7 +118,7 @@ impl MemoryMap {
       .get(attempts)
       .filter(|entry| entry.is_live(now));
     let count = counter
-      .and_then(|entry| entry.json.parse::<u64>().ok())
+      .map(|entry| Counter::read_text(&entry.json, now_ms()).count)
       .unwrap_or(0);
     let window_ends = counter.and_then(|entry| entry.expires_at);
     if count >= u64::from(limit.max) {

@@ -1,6 +1,7 @@
 //! Where verification tokens live: the native memory map, Redis, or a store object written in JS.
 //! The token rules (`tokens.rs`) see only `put` and `consume`.
 
+mod attempts;
 mod js;
 mod memory;
 mod redis;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use attempts::{now_ms, Counter};
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
 pub use memory::MemoryMap;
 pub use redis::{
