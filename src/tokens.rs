@@ -6,13 +6,10 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use serde::de::{self, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::store::{now_ms, AttemptLimit, Consumed, Store, Work};
+use crate::store::{now_ms, AttemptLimit, Consumed, Record, Store, Work};
 
 /// Prefix of the store keys that hold codes.
 pub const KEY_PREFIX: &str = "verificationToken:";
@@ -28,33 +25,6 @@ pub const ATTEMPT_WINDOW: Duration = Duration::from_secs(15 * 60);
 pub struct Tokens {
   store: Store,
   limit: AttemptLimit,
-}
-
-/// What the store holds for a code: who it was issued for and until when (epoch ms) — never the
-/// code itself. Stored as JSON, `{"identifier":"…","expires":…}`.
-#[derive(Serialize, Deserialize)]
-pub struct Record<'a> {
-  #[serde(borrow)]
-  pub identifier: Cow<'a, str>,
-  #[serde(deserialize_with = "number_or_text")]
-  pub expires: f64,
-}
-
-impl Record<'_> {
-  /// As JSON text, how the native stores keep it.
-  pub fn json(&self) -> String {
-    // Sized for `{"identifier":"…","expires":1764582000000.0}`, so the text is kept without
-    // a shrinking copy: a MemoryStore holds it for the code's life.
-    let mut json = Vec::with_capacity(self.identifier.len() + 43);
-    // A struct of a string and a finite number always serialises, as UTF-8.
-    let _ = serde_json::to_writer(&mut json, self);
-    String::from_utf8(json).unwrap_or_default()
-  }
-
-  /// As a JSON object, how a JS store gets it.
-  pub fn value(&self) -> Value {
-    serde_json::to_value(self).unwrap_or(Value::Null)
-  }
 }
 
 impl Tokens {
@@ -174,32 +144,6 @@ fn non_empty<'a>(identifier: &'a str, token: &'a str) -> Result<(&'a str, &'a st
   Ok((identifier, token))
 }
 
-/// `expires` as stored: a number, or (from stores that turn numbers into text) a numeric string.
-fn number_or_text<'de, D: Deserializer<'de>>(
-  deserializer: D,
-) -> std::result::Result<f64, D::Error> {
-  struct Ms;
-  impl Visitor<'_> for Ms {
-    type Value = f64;
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-      f.write_str("epoch ms, as a number or a numeric string")
-    }
-    fn visit_f64<E: de::Error>(self, ms: f64) -> std::result::Result<f64, E> {
-      Ok(ms)
-    }
-    fn visit_u64<E: de::Error>(self, ms: u64) -> std::result::Result<f64, E> {
-      Ok(ms as f64)
-    }
-    fn visit_i64<E: de::Error>(self, ms: i64) -> std::result::Result<f64, E> {
-      Ok(ms as f64)
-    }
-    fn visit_str<E: de::Error>(self, ms: &str) -> std::result::Result<f64, E> {
-      ms.parse().map_err(E::custom)
-    }
-  }
-  deserializer.deserialize_any(Ms)
-}
-
 /// The error for an `identifier` or `token` that is missing, empty or not a string.
 pub fn not_a_string(name: &str) -> Error {
   Error::invalid_argument(format!("`{name}` must be a non-empty string"))
@@ -232,22 +176,5 @@ mod tests {
       "{tag}"
     );
     assert!(code_key(&attempts, "ann@example.com", "a1b2c3").contains(tag));
-  }
-
-  #[test]
-  fn records_round_trip_and_read_the_original_packages_text() {
-    let record = Record {
-      identifier: Cow::Borrowed("ann@example.com"),
-      expires: 1_764_582_000_000.0,
-    };
-    let json = record.json();
-    let read: Record = serde_json::from_str(&json).expect("JSON");
-    assert_eq!(read.identifier, "ann@example.com");
-    assert_eq!(read.expires, record.expires);
-    // A store that turns numbers into text hands `expires` back as a numeric string.
-    let text: Record = serde_json::from_str(r#"{"identifier":"a","expires":"1764582000000"}"#)
-      .expect("a numeric string");
-    assert_eq!(text.expires, 1_764_582_000_000.0);
-    assert!(serde_json::from_str::<Record>(r#"{"identifier":"a","expires":"soon"}"#).is_err());
   }
 }

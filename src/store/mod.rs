@@ -4,6 +4,7 @@
 mod attempts;
 mod js;
 mod memory;
+mod record;
 mod redis;
 
 use std::future::Future;
@@ -17,13 +18,13 @@ use serde_json::Value;
 pub use attempts::{now_ms, Counter};
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
 pub use memory::MemoryMap;
+pub use record::Record;
 pub use redis::{
   MasterAuth, Redis, RedisOptions, Topology, DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
 };
 
 use crate::error::Result;
-use crate::tokens::Record;
 
 /// How many wrong codes an identifier may try, and for how long they count.
 #[derive(Clone, Copy)]
