@@ -60,6 +60,12 @@ export declare class NativeStore {
   del(key: string): void | Promise<void>
   /** Reads and removes the value under `key` in one atomic step. */
   getdel(key: string): any | Promise<any>
+  /**
+   * The send throttle's count under `key` in one atomic step: answers 0 when the send is counted
+   * (fewer than `max` in the window that began with the first), else the milliseconds until that
+   * window ends.
+   */
+  countSend(key: string, max: number, windowMs: number): number | Promise<number>
   /** Entries held in memory (expired ones may count until they are swept); `null` for Redis. */
   get size(): number | null
   /** Closes a Redis pool's connections; later calls reject. Not required before exit. */

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'INVALID_RESPONSE'
   | 'STORE_ERROR'
   | 'REDIS_UNAVAILABLE'
+  | 'TOO_MANY_REQUESTS'
   | 'INTERNAL'
 
 /** `ErrorCode.STORE_ERROR === 'STORE_ERROR'`, and so on for each code; frozen. */
@@ -192,9 +193,43 @@ export interface SendVerificationRequestParams {
   theme?: unknown
 }
 
+/** At most `max` sends within `windowSeconds` of the first (whole numbers, `max` ≥ 1). */
+export interface SendLimit {
+  max: number
+  windowSeconds: number
+}
+
+/** How many sign-in emails may leave: per address, and optionally across all addresses. */
+export interface SendThrottle {
+  /** Per address (trimmed, lower-cased). Default `{ max: 5, windowSeconds: 900 }`; `false` for none. */
+  perEmail?: SendLimit | false
+  /** Across every address. Off unless given. */
+  overall?: SendLimit | false
+}
+
+/** What a refused send rejects with. */
+export interface TooManyRequestsError extends Error {
+  code: 'TOO_MANY_REQUESTS'
+  /** Seconds until a send may go. */
+  retryAfter: number
+}
+
 export interface ChatBotKitEmailProviderOptions {
-  /** Sends the code; the default only logs it to the console. */
+  /**
+   * Sends the code. The default prints it to the console, and refuses with `NODE_ENV=production`
+   * (set your own there).
+   */
   sendVerificationRequest?: (params: SendVerificationRequestParams) => Promise<void> | void
+  /**
+   * The adapter's store: the send throttle counts in it, so every instance of the app shares the
+   * counts. Without it the counts are this process's.
+   */
+  store?: StoreLike
+  /**
+   * The send throttle, checked before `sendVerificationRequest` runs; a refused send rejects with
+   * a `TooManyRequestsError`. Default `{ perEmail: { max: 5, windowSeconds: 900 } }`; `false` for none.
+   */
+  throttle?: SendThrottle | false
   /** Code lifetime in seconds. Default 900. */
   maxAge?: number
   generateVerificationToken?: () => Promise<string> | string

@@ -8,9 +8,9 @@ import { ANN, KINDS, seededAdapter, storesFor } from './fixtures/sign-in-matrix.
 const STORES = storesFor(test)
 
 async function setup(t, kind, makeStore, { adapterOptions = {}, providerOptions = {} } = {}) {
-  const { api, adapter, records } = await seededAdapter(t, kind, makeStore, adapterOptions)
+  const { api, adapter, store, records } = await seededAdapter(t, kind, makeStore, adapterOptions)
   const mailbox = []
-  const provider = (options) => kind.provider({ ...options, ...providerOptions })
+  const provider = (options) => kind.provider({ ...options, store, ...providerOptions })
   return { api, mailbox, client: authClient(v5Config({ adapter, provider, mailbox })), records }
 }
 

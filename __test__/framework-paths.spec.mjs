@@ -125,11 +125,12 @@ const FRAMEWORKS = {
 
 /** A seeded fake API, the kind's adapter over it (calls recorded) and the generation's client. */
 async function setup(t, framework, kind, adapterOptions = {}) {
-  const { api, adapter, records } = await seededAdapter(t, kind, (k) => k.memory(), adapterOptions)
+  const { api, adapter, store, records } = await seededAdapter(t, kind, (k) => k.memory(), adapterOptions)
   const recorder = recordCalls(adapter)
   const mailbox = []
   const logged = []
-  const client = await framework.start(t, { adapter: recorder.adapter, provider: kind.provider, mailbox, logged })
+  const provider = (options) => kind.provider({ ...options, store })
+  const client = await framework.start(t, { adapter: recorder.adapter, provider, mailbox, logged })
   return { api, records, mailbox, logged, client, calls: recorder.calls }
 }
 

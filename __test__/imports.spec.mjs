@@ -40,11 +40,14 @@ for (const [entry, names] of Object.entries(ENTRIES)) {
 test('the providers are NextAuth email providers with 6-hex-character codes', async (t) => {
   const { ChatBotKitEmailProvider, ChatBotKitContactEmailProvider } = root
   for (const factory of [ChatBotKitEmailProvider, ChatBotKitContactEmailProvider]) {
-    const send = async () => {}
+    const sent = []
+    const send = async (params) => void sent.push(params)
     const provider = factory({ sendVerificationRequest: send })
     t.like(provider, { id: 'email', type: 'email', name: 'Email', maxAge: 900 })
-    t.is(provider.sendVerificationRequest, send)
-    t.is(provider.options.sendVerificationRequest, send)
+    // The sender NextAuth calls is the throttled one, in the provider and in the options it merges.
+    t.is(provider.options.sendVerificationRequest, provider.sendVerificationRequest)
+    await provider.sendVerificationRequest({ identifier: `${factory.name}@example.com`, token: 'abc123', url: 'u' })
+    t.deepEqual(sent, [{ identifier: `${factory.name}@example.com`, token: 'abc123', url: 'u' }])
     t.truthy(provider.server)
     t.truthy(provider.from)
     const codes = new Set()
@@ -54,7 +57,7 @@ test('the providers are NextAuth email providers with 6-hex-character codes', as
       codes.add(code)
     }
     t.true(codes.size > 190, 'codes are random')
-    t.deepEqual(factory().options, {})
+    t.deepEqual(Object.keys(factory().options), ['sendVerificationRequest'], 'what was passed, with the throttled sender')
   }
 })
 

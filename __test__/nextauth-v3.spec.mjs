@@ -11,9 +11,9 @@ import { ANN, KINDS, seededAdapter, storesFor } from './fixtures/sign-in-matrix.
 const STORES = storesFor(test)
 
 async function setup(t, kind, makeStore, adapterOptions = {}, providerOptions = {}) {
-  const { api, adapter, records } = await seededAdapter(t, kind, makeStore, adapterOptions)
+  const { api, adapter, store, records } = await seededAdapter(t, kind, makeStore, adapterOptions)
   const mailbox = []
-  const provider = (options) => ChatBotKitEmailProvider({ ...providerOptions, ...options })
+  const provider = (options) => ChatBotKitEmailProvider({ store, ...providerOptions, ...options })
   const nextAuth = await startNextAuthV3(v3Config({ adapter, provider, mailbox }))
   t.teardown(() => nextAuth.close())
   return { api, mailbox, client: v3Client(nextAuth.base), records }

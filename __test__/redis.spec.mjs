@@ -147,6 +147,36 @@ test('the adapter keeps codes in Redis with their lifetime, bound to their email
   }
 })
 
+test('a RedisStore subclass (the JS-store path) and a plain RedisStore on one server share each email\'s attempt count', async (t) => {
+  const server = await redis(t)
+  class LoggingStore extends RedisStore {
+    gets = 0
+    async get(key) {
+      this.gets++
+      return super.get(key)
+    }
+  }
+  const viaJs = new LoggingStore(server.url)
+  const plain = new RedisStore(server.url)
+  t.teardown(() => (viaJs.close(), plain.close()))
+  const adapters = { js: adapterWith(viaJs), native: adapterWith(plain) }
+  for (const [first, second] of [
+    ['js', 'native'],
+    ['native', 'js'],
+  ]) {
+    const identifier = `${first}-then-${second}@example.com`
+    await adapters.js.createVerificationToken({ identifier, token: 'r1ght0', expires: inAMinute() })
+    for (let i = 0; i < 3; i++) t.is(await adapters[first].useVerificationToken({ identifier, token: `wrong${i}` }), null)
+    for (let i = 3; i < 5; i++) t.is(await adapters[second].useVerificationToken({ identifier, token: `wrong${i}` }), null)
+    t.is(await adapters[first].useVerificationToken({ identifier, token: 'r1ght0' }), null, `${first} after ${first} and ${second}`)
+    t.is(await adapters[second].useVerificationToken({ identifier, token: 'r1ght0' }), null, `${second} after ${first} and ${second}`)
+  }
+  t.true(viaJs.gets > 0, 'the subclass override is called: it is the JS-store path')
+  const counters = server.cli('KEYS', '*verificationAttempts*').stdout.trim().split('\n')
+  t.is(counters.length, 2)
+  for (const key of counters) t.true(Number(server.cli('PTTL', key).stdout) > 0, `${key} expires`)
+})
+
 test('with a RedisStore the token work makes no call into JS, and a use is one atomic script call, sent in full once per server', async (t) => {
   const server = await redis(t)
   const store = new RedisStore(server.url)

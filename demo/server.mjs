@@ -28,6 +28,8 @@ const options = {
   }),
   providers: [
     ChatBotKitEmailProvider({
+      // The adapter's store also counts the codes sent per address (five per 15 minutes).
+      store,
       async sendVerificationRequest({ identifier, token }) {
         console.log(`\n  Verification code for ${identifier}: ${token}\n`)
       },

@@ -20,6 +20,7 @@ const ErrorCode = Object.freeze(
       'INVALID_RESPONSE',
       'STORE_ERROR',
       'REDIS_UNAVAILABLE',
+      'TOO_MANY_REQUESTS',
       'INTERNAL',
     ].map((code) => [code, code]),
   ),

@@ -4,6 +4,7 @@
 'use strict'
 
 const { ErrorCode, codedError, localError, nativeCall } = require('./errors.js')
+const { COUNT_SEND } = require('./throttle.js')
 
 /** The name of the memory map every `new MemoryStore()` in a process shares. */
 const DEFAULT_MEMORY_NAME = 'default'
@@ -82,6 +83,14 @@ function storeClasses(binding) {
     /** Reads and removes the value under `key` in one atomic step. */
     getdel(key) {
       return nativeCall(() => this.#native.getdel(key))
+    }
+
+    /**
+     * The send throttle's count (see throttle.js), in one atomic step: resolves with 0 when the send
+     * is counted, else with the milliseconds until one may go.
+     */
+    [COUNT_SEND](key, max, windowMs) {
+      return nativeCall(() => this.#native.countSend(key, max, windowMs))
     }
   }
 

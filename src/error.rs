@@ -48,6 +48,8 @@ error_codes! {
   StoreError = "STORE_ERROR",
   /// Redis cannot be reached, or did not answer within `commandTimeout`.
   RedisUnavailable = "REDIS_UNAVAILABLE",
+  /// The send throttle refused a sign-in email; `retryAfter` says in how many seconds one may go.
+  TooManyRequests = "TOO_MANY_REQUESTS",
   /// A bug in the addon (a panic) stopped the call; the process goes on.
   Internal = "INTERNAL",
 }

@@ -5,19 +5,23 @@ import type { NextAuthOptions } from 'next-auth'
 
 import { sendCode } from './lib/mail'
 
+// MemoryStore: codes live in this server process. With several instances or serverless, share
+// them through Redis by setting REDIS_URL
+const store = process.env.REDIS_URL ? new RedisStore(process.env.REDIS_URL) : new MemoryStore()
+
 export const authOptions: NextAuthOptions = {
   adapter: ChatBotKitPartnerAdapter({
     // Read when the first sign-in needs it, so `next build` works without it
     secret: process.env.CHATBOTKIT_API_SECRET,
     baseUrl: process.env.CHATBOTKIT_BASE_URL,
-    // MemoryStore: codes live in this server process. With several instances or serverless,
-    // share them through Redis by setting REDIS_URL
-    store: process.env.REDIS_URL ? new RedisStore(process.env.REDIS_URL) : new MemoryStore(),
+    store,
     // Self-service sign-up: the first sign-in creates the partner user
     autoCreateUser: true,
   }),
   providers: [
     ChatBotKitEmailProvider({
+      // The same store counts the codes sent per address (five per 15 minutes), across instances
+      store,
       async sendVerificationRequest({ identifier, token }) {
         await sendCode({ to: identifier, code: token })
       },

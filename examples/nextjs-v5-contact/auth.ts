@@ -14,19 +14,23 @@ import { sendCode } from './lib/mail'
 /** Pages only a signed-in user may see. */
 const PRIVATE_PAGES = ['/']
 
+// ContactMemoryStore: codes live in this server process. With several instances or serverless,
+// share them through Redis by setting REDIS_URL
+const store = process.env.REDIS_URL ? new RedisStore(process.env.REDIS_URL) : new ContactMemoryStore()
+
 export const { handlers, auth, signIn, signOut } = NextAuth({
   adapter: ChatBotKitContactAdapter({
     // Read when the first sign-in needs it, so `next build` works without it
     secret: process.env.CHATBOTKIT_API_SECRET,
     baseUrl: process.env.CHATBOTKIT_BASE_URL,
-    // ContactMemoryStore: codes live in this server process. With several instances or
-    // serverless, share them through Redis by setting REDIS_URL
-    store: process.env.REDIS_URL ? new RedisStore(process.env.REDIS_URL) : new ContactMemoryStore(),
+    store,
     // Self-service sign-up: the first sign-in creates the contact
     autoCreateContact: true,
   }),
   providers: [
     ChatBotKitContactEmailProvider({
+      // The same store counts the codes sent per address (five per 15 minutes), across instances
+      store,
       async sendVerificationRequest({ identifier, token }) {
         await sendCode({ to: identifier, code: token })
       },

@@ -1,6 +1,7 @@
 //! `NativeStore`: what the JS `MemoryStore` and `RedisStore` classes wrap.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
@@ -8,6 +9,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::answer::{answer, Answer};
+use crate::error::Error;
 use crate::options::redis_options;
 use crate::store::{Backend, MemoryMap, Redis, SetOptions};
 
@@ -74,6 +76,26 @@ impl NativeStore {
   #[napi(catch_unwind, ts_return_type = "any | Promise<any>")]
   pub fn getdel<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
     answer(env, self.backend.take(key))
+  }
+
+  /// The send throttle's count under `key` in one atomic step: answers 0 when the send is counted
+  /// (fewer than `max` in the window that began with the first), else the milliseconds until that
+  /// window ends.
+  #[napi(catch_unwind, ts_return_type = "number | Promise<number>")]
+  pub fn count_send<'env>(
+    &self,
+    env: &'env Env,
+    key: String,
+    max: u32,
+    window_ms: f64,
+  ) -> Answer<'env, f64> {
+    if max == 0 || !window_ms.is_finite() || window_ms < 1.0 {
+      return Err(
+        Error::invalid_argument("the send throttle needs max ≥ 1 and a window ≥ 1 ms").throw(env),
+      );
+    }
+    let window = Duration::from_millis(window_ms as u64);
+    answer(env, self.backend.count_send(key, max, window))
   }
 
   /// Entries held in memory (expired ones may count until they are swept); `null` for Redis.

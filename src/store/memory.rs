@@ -45,6 +45,18 @@ impl Entry {
   }
 }
 
+impl State {
+  /// Inserts an entry, sweeping expired ones as the map grows.
+  fn insert(&mut self, key: Box<str>, entry: Entry, now: Instant) {
+    self.entries.insert(key, entry);
+    self.writes_since_sweep += 1;
+    if self.writes_since_sweep >= SWEEP_EVERY.max(self.entries.len() / 2) {
+      self.entries.retain(|_, entry| entry.is_live(now));
+      self.writes_since_sweep = 0;
+    }
+  }
+}
+
 impl Entry {
   fn is_live(&self, now: Instant) -> bool {
     self.expires_at.is_none_or(|at| at > now)
@@ -87,15 +99,9 @@ impl MemoryMap {
     let now = Instant::now();
     let expires_at = ttl.and_then(|ttl| now.checked_add(ttl));
     let json = json.into_boxed_str();
-    let mut state = self.state();
-    state
-      .entries
-      .insert(key.into_boxed_str(), Entry { json, expires_at });
-    state.writes_since_sweep += 1;
-    if state.writes_since_sweep >= SWEEP_EVERY.max(state.entries.len() / 2) {
-      state.entries.retain(|_, entry| entry.is_live(now));
-      state.writes_since_sweep = 0;
-    }
+    self
+      .state()
+      .insert(key.into_boxed_str(), Entry { json, expires_at }, now);
   }
 
   pub fn del(&self, key: &str) {
@@ -132,12 +138,31 @@ impl MemoryMap {
       None => {
         let expires_at = window_ends.or_else(|| now.checked_add(limit.window));
         let json = (count + 1).to_string().into_boxed_str();
-        state
-          .entries
-          .insert(attempts.into(), Entry { json, expires_at });
+        state.insert(attempts.into(), Entry { json, expires_at }, now);
         Consumed::Missing
       }
     }
+  }
+
+  /// The send throttle's count under `key`, in one step under the lock: counts a send and answers
+  /// 0 while fewer than `max` were counted in the window that began with the first, else answers
+  /// the milliseconds left of that window.
+  pub fn count_send(&self, key: &str, max: u32, window: Duration) -> f64 {
+    let now = Instant::now();
+    let mut state = self.state();
+    let live = state.entries.get(key).filter(|entry| entry.is_live(now));
+    let count = live
+      .map(|entry| Counter::read_text(&entry.json, now_ms()).count)
+      .unwrap_or(0);
+    let window_ends = live.and_then(|entry| entry.expires_at);
+    if count >= u64::from(max) {
+      let left = window_ends.map_or(window, |at| at.saturating_duration_since(now));
+      return (left.as_millis() as f64).max(1.0);
+    }
+    let expires_at = window_ends.or_else(|| now.checked_add(window));
+    let json = (count + 1).to_string().into_boxed_str();
+    state.insert(key.into(), Entry { json, expires_at }, now);
+    0.0
   }
 
   pub fn len(&self) -> usize {

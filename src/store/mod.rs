@@ -185,6 +185,18 @@ impl Backend {
     }
   }
 
+  /// The send throttle's count under `key` (one atomic step): 0 when the send is counted, else
+  /// the milliseconds until the window that refused it ends.
+  pub fn count_send(&self, key: String, max: u32, window: Duration) -> Work<f64> {
+    match self {
+      Backend::Memory(map) => Work::Ready(Ok(map.count_send(&key, max, window))),
+      Backend::Redis(redis) => {
+        let redis = redis.clone();
+        Work::later(async move { Box::pin(redis.count_send(&key, max, window)).await })
+      }
+    }
+  }
+
   /// Entries held in memory; `None` for Redis.
   pub fn len(&self) -> Option<usize> {
     match self {

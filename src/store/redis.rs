@@ -22,18 +22,49 @@ use crate::error::{Error, ErrorCode, Result};
 
 /// `Store::consume` as one atomic script: KEYS[1] the code, KEYS[2] the identifier's attempt
 /// counter (same hash slot); ARGV[1] the attempt limit, ARGV[2] the counter's window in ms.
-/// Returns the value, 0 for a miss, 1 when locked.
+/// Returns the value, 0 for a miss, 1 when locked. The counter is a bare count, or the
+/// `{ count, until }` a subclass on the JS-store path wrote (see `store/attempts.rs`), which it
+/// counts on in place.
 const CONSUME_SCRIPT: &str = r"
-local attempts = tonumber(redis.call('GET', KEYS[2]) or '0')
+local raw = redis.call('GET', KEYS[2])
+local attempts = tonumber(raw or '0')
+local shaped = false
+if not attempts then
+  local ok, counter = pcall(cjson.decode, raw)
+  attempts = (ok and type(counter) == 'table' and tonumber(counter.count)) or 0
+  shaped = true
+end
 if attempts >= tonumber(ARGV[1]) then return 1 end
 local value = redis.call('GET', KEYS[1])
 if value then
   redis.call('DEL', KEYS[1], KEYS[2])
   return value
 end
-if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+if shaped then
+  redis.call('SET', KEYS[2], attempts + 1, 'KEEPTTL')
+  if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+elseif redis.call('INCR', KEYS[2]) == 1 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
 return 0
 ";
+
+/// The send throttle's count as one atomic script: KEYS[1] the count; ARGV[1] the most sends per
+/// window, ARGV[2] the window in ms (from the first send). Returns 0 when the send is counted, else
+/// the window's milliseconds left.
+const COUNT_SEND_SCRIPT: &str = r"
+local count = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if count >= tonumber(ARGV[1]) then
+  local left = redis.call('PTTL', KEYS[1])
+  if left > 0 then return left end
+  return tonumber(ARGV[2])
+end
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+";
+
+static COUNT_SEND_SCRIPT_SHA: LazyLock<String> =
+  LazyLock::new(|| redis::Script::new(COUNT_SEND_SCRIPT).get_hash().to_owned());
 
 /// The script's SHA-1, as `EVALSHA` names it: the script's text crosses the network only when a
 /// server answers `NOSCRIPT` (its cache is empty after a restart or a failover).
@@ -594,6 +625,33 @@ impl Redis {
       redis::Value::Int(1) => Ok(Consumed::Locked),
       _ => Ok(Consumed::Missing),
     }
+  }
+
+  /// `Backend::count_send`: one script, on the key's own master in a Cluster.
+  pub async fn count_send(&self, key: &str, max: u32, window: Duration) -> Result<f64> {
+    let key = self.key(key);
+    let script = |call: &str, script: &str| {
+      let mut command = redis::cmd(call);
+      command
+        .arg(script)
+        .arg(1)
+        .arg(&key)
+        .arg(max)
+        .arg(window.as_millis().max(1) as u64);
+      command
+    };
+    let by_hash = script("EVALSHA", &COUNT_SEND_SCRIPT_SHA);
+    let in_full = || script("EVAL", COUNT_SEND_SCRIPT);
+    let command = Command {
+      name: "EVALSHA",
+      key: &key,
+      cmd: &by_hash,
+      // Sent twice it could count one send twice: never replayed.
+      replay: Replay::Unsafe,
+      unless_cached: Some(&in_full),
+    };
+    let left: i64 = self.run(command).await?;
+    Ok(left.max(0) as f64)
   }
 
   /// Drains the pool: idle connections close, and later calls fail.
