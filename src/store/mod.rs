@@ -3,6 +3,7 @@
 
 mod js;
 mod memory;
+mod outcome;
 mod redis;
 
 use std::future::Future;
@@ -10,11 +11,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
 pub use memory::MemoryMap;
+pub use outcome::{AttemptLimit, Consumed, Stored};
 pub use redis::{
   MasterAuth, Redis, RedisOptions, Topology, DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
@@ -22,41 +23,6 @@ pub use redis::{
 
 use crate::error::Result;
 use crate::tokens::Record;
-
-/// How many wrong codes an identifier may try, and for how long they count.
-#[derive(Clone, Copy)]
-pub struct AttemptLimit {
-  pub max: u32,
-  pub window: Duration,
-}
-
-/// What consuming a code found.
-pub enum Consumed {
-  /// The record, now deleted.
-  Found(Stored),
-  /// Nothing under the key (unknown, used or expired code); counted as a wrong attempt.
-  Missing,
-  /// Too many wrong attempts for this identifier lately: refused without looking.
-  Locked,
-}
-
-/// A consumed code's record as its store gave it back: JSON text (memory, Redis), or whatever a
-/// JS store's `get` answered (an object, or JSON text from stores that serialise values).
-pub enum Stored {
-  Text(Box<str>),
-  Value(Value),
-}
-
-impl Stored {
-  /// The record, if it is one of ours.
-  pub fn record(&self) -> Option<Record<'_>> {
-    match self {
-      Stored::Text(text) => serde_json::from_str(text).ok(),
-      Stored::Value(Value::String(text)) => serde_json::from_str(text).ok(),
-      Stored::Value(value) => Record::deserialize(value).ok(),
-    }
-  }
-}
 
 /// Store work that finished when it was asked for (a MemoryStore's), or that goes on on the
 /// runtime (Redis, a JS store): boxed where it starts, so the memory path allocates none of it.

@@ -1,0 +1,253 @@
+//! Redis as the token store: a deadpool connection pool (one server, a Redis Cluster, or the master
+//! a set of Redis Sentinels names), every store call bounded by `commandTimeout` (reconnects and
+//! retries included), a code consumed with one atomic script, and errors that name the server's
+//! address but never its password.
+//!
+//! This file holds the `Redis` store and its public calls; the pools are in `pool.rs`, how a call
+//! runs and retries in `call.rs` and `command.rs`, and a Cluster's routing in `route.rs`,
+//! `layout.rs`, `lanes.rs` and `slot.rs`.
+
+mod call;
+mod command;
+mod lanes;
+mod layout;
+mod options;
+mod pool;
+mod route;
+mod slot;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::store::outcome::{AttemptLimit, Consumed, Stored};
+use command::{Command, Replay};
+use lanes::Lanes;
+use layout::Layout;
+use pool::Pool;
+
+pub use options::{
+  MasterAuth, RedisOptions, Topology, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
+};
+
+/// `Store::consume` as one atomic script: KEYS[1] the code, KEYS[2] the identifier's attempt
+/// counter (same hash slot); ARGV[1] the attempt limit, ARGV[2] the counter's window in ms.
+/// Returns the value, 0 for a miss, 1 when locked.
+const CONSUME_SCRIPT: &str = r"
+local attempts = tonumber(redis.call('GET', KEYS[2]) or '0')
+if attempts >= tonumber(ARGV[1]) then return 1 end
+local value = redis.call('GET', KEYS[1])
+if value then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  return value
+end
+if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+return 0
+";
+
+/// The script's SHA-1, as `EVALSHA` names it: the script's text crosses the network only when a
+/// server answers `NOSCRIPT` (its cache is empty after a restart or a failover).
+static CONSUME_SCRIPT_SHA: LazyLock<String> =
+  LazyLock::new(|| redis::Script::new(CONSUME_SCRIPT).get_hash().to_owned());
+
+pub struct Redis {
+  pool: Pool,
+  /// The lanes of one server or of the Sentinel master: `poolSize` of them.
+  lanes: Lanes,
+  /// A Cluster's layout, read at the first call and again every `LAYOUT_TTL`; `poolSize` lanes
+  /// per master.
+  layout: std::sync::RwLock<Option<Arc<Layout>>>,
+  /// Held while the layout is read: by one call at a time.
+  reading_layout: Mutex<()>,
+  lanes_per_group: usize,
+  closed: AtomicBool,
+  /// Whether the pool asks Sentinels where the master is: then a `READONLY` answer means a
+  /// failover happened, and the call tries again on a new connection.
+  follows_failover: bool,
+  key_prefix: String,
+  command_timeout: Duration,
+  /// "Redis at host:port" (or the Sentinel master's name and the Sentinels' addresses), for
+  /// messages: never the credentials.
+  label: String,
+  /// The passwords in the URLs, scrubbed from any message that might quote them.
+  secrets: Vec<String>,
+}
+
+impl Redis {
+  /// Builds the pool; no connection is opened until the first command.
+  pub fn new(options: RedisOptions) -> Result<Self> {
+    let urls = match &options.topology {
+      Topology::Single(url) => std::slice::from_ref(url),
+      Topology::Cluster(urls) => urls.as_slice(),
+      Topology::Sentinel { sentinels, .. } => sentinels.as_slice(),
+    };
+    let mut addresses = Vec::new();
+    let mut secrets = Vec::new();
+    for url in urls {
+      let parsed = reqwest::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "redis" | "rediss"));
+      let Some(parsed) = parsed else {
+        return Err(Error::invalid_argument(
+          "RedisStore: `url` must look like redis://[user:password@]host:port[/db] (or rediss:// for TLS)",
+        ));
+      };
+      addresses.push(format!(
+        "{}:{}",
+        parsed.host_str().unwrap_or("?"),
+        parsed.port().unwrap_or(6379)
+      ));
+      if let Some(password) = parsed.password().filter(|p| !p.is_empty()) {
+        secrets.push(password.to_owned());
+        if let Ok(decoded) = percent_encoding::percent_decode_str(password).decode_utf8() {
+          secrets.push(decoded.into_owned());
+        }
+      }
+    }
+    let addresses = addresses.join(", ");
+    let label = match &options.topology {
+      Topology::Single(_) => format!("Redis at {addresses}"),
+      Topology::Cluster(_) => format!("Redis Cluster at {addresses}"),
+      Topology::Sentinel { name, master, .. } => {
+        secrets.extend(master.password.clone());
+        format!("Redis master `{name}` (Sentinel at {addresses})")
+      }
+    };
+    let RedisOptions {
+      topology,
+      key_prefix,
+      pool_size,
+      connect_timeout,
+      command_timeout,
+    } = options;
+    let pool = Pool::new(topology, pool_size, connect_timeout, command_timeout)?;
+    secrets.retain(|s| !s.is_empty());
+    Ok(Self {
+      follows_failover: matches!(pool, Pool::Sentinel(_)),
+      pool,
+      lanes: Lanes::new(pool_size as usize),
+      layout: std::sync::RwLock::new(None),
+      reading_layout: Mutex::new(()),
+      lanes_per_group: pool_size.max(1) as usize,
+      closed: AtomicBool::new(false),
+      key_prefix,
+      command_timeout,
+      label,
+      secrets,
+    })
+  }
+
+  fn key(&self, key: &str) -> String {
+    format!("{}{key}", self.key_prefix)
+  }
+
+  /// The JSON value under `key`, or `None`. A value that is not JSON comes back as a string.
+  pub async fn get(&self, key: &str) -> Result<Option<Value>> {
+    let key = self.key(key);
+    let raw: Option<String> = self
+      .run(Command::new(
+        "GET",
+        &key,
+        redis::cmd("GET").arg(&key),
+        Replay::Safe,
+      ))
+      .await?;
+    Ok(raw.map(parse))
+  }
+
+  /// Stores a value given as JSON text, for `ttl` when given.
+  pub async fn set_text(&self, key: &str, json: String, ttl: Option<Duration>) -> Result<()> {
+    let key = self.key(key);
+    let mut command = redis::cmd("SET");
+    command.arg(&key).arg(json);
+    if let Some(ttl) = ttl {
+      command.arg("PX").arg(ttl.as_millis().max(1) as u64);
+    }
+    self
+      .run::<()>(Command::new("SET", &key, &command, Replay::Safe))
+      .await
+  }
+
+  pub async fn del(&self, key: &str) -> Result<()> {
+    let key = self.key(key);
+    self
+      .run::<i64>(Command::new(
+        "DEL",
+        &key,
+        redis::cmd("DEL").arg(&key),
+        Replay::Safe,
+      ))
+      .await?;
+    Ok(())
+  }
+
+  /// Reads and deletes in one atomic command (`GETDEL`, Redis ≥ 6.2): among any number of
+  /// concurrent callers, on any number of app instances, exactly one gets the value.
+  pub async fn take(&self, key: &str) -> Result<Option<Value>> {
+    let key = self.key(key);
+    let raw: Option<String> = self
+      .run(Command::new(
+        "GETDEL",
+        &key,
+        redis::cmd("GETDEL").arg(&key),
+        Replay::Unsafe,
+      ))
+      .await?;
+    Ok(raw.map(parse))
+  }
+
+  /// `Store::consume` in one script call (`EVALSHA`, or `EVAL` when the server does not have the
+  /// script yet): atomic on the server, whatever the number of app instances.
+  pub async fn consume(&self, key: &str, attempts: &str, limit: AttemptLimit) -> Result<Consumed> {
+    let key = self.key(key);
+    let attempts = self.key(attempts);
+    let script = |call: &str, script: &str| {
+      let mut command = redis::cmd(call);
+      command
+        .arg(script)
+        .arg(2)
+        .arg(&key)
+        .arg(&attempts)
+        .arg(limit.max)
+        .arg(limit.window.as_millis().max(1) as u64);
+      command
+    };
+    let by_hash = script("EVALSHA", &CONSUME_SCRIPT_SHA);
+    let in_full = || script("EVAL", CONSUME_SCRIPT);
+    let command = Command {
+      name: "EVALSHA",
+      key: &key,
+      cmd: &by_hash,
+      replay: Replay::Unsafe,
+      unless_cached: Some(&in_full),
+    };
+    match self.run::<redis::Value>(command).await? {
+      redis::Value::BulkString(bytes) => {
+        let text = String::from_utf8(bytes)
+          .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+        Ok(Consumed::Found(Stored::Text(text.into_boxed_str())))
+      }
+      redis::Value::Int(1) => Ok(Consumed::Locked),
+      _ => Ok(Consumed::Missing),
+    }
+  }
+
+  /// Drains the pool: idle connections close, and later calls fail.
+  pub fn close(&self) {
+    self.closed.store(true, Ordering::Release);
+    self.pool.close();
+    self.lanes.clear();
+    if let Some(layout) = self.layout.read().ok().and_then(|layout| layout.clone()) {
+      layout.groups.iter().for_each(|group| group.lanes.clear());
+    }
+  }
+}
+
+fn parse(raw: String) -> Value {
+  serde_json::from_str(&raw).unwrap_or(Value::String(raw))
+}
