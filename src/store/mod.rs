@@ -4,7 +4,7 @@
 mod js;
 mod memory;
 mod outcome;
-mod redis;
+pub mod redis;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,10 +16,7 @@ use serde_json::Value;
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
 pub use memory::MemoryMap;
 pub use outcome::{AttemptLimit, Consumed, Stored};
-pub use redis::{
-  MasterAuth, Redis, RedisOptions, Topology, DEFAULT_COMMAND_TIMEOUT_MS,
-  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
-};
+pub use redis::Redis;
 
 use crate::error::Result;
 use crate::tokens::Record;

@@ -9,6 +9,8 @@
 
 mod call;
 mod command;
+mod given;
+mod info;
 mod lanes;
 mod layout;
 mod options;
@@ -23,17 +25,16 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::outcome::{AttemptLimit, Consumed, Stored};
 use command::{Command, Replay};
 use lanes::Lanes;
 use layout::Layout;
 use pool::Pool;
 
-pub use options::{
-  MasterAuth, RedisOptions, Topology, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
-};
+pub use given::{Given, Node};
+pub use info::{parse_url, ServerParts};
+pub use options::{RedisOptions, Topology, DEFAULT_URL};
 
 /// `Store::consume` as one atomic script: KEYS[1] the code, KEYS[2] the identifier's attempt
 /// counter (same hash slot); ARGV[1] the attempt limit, ARGV[2] the counter's window in ms.
@@ -74,50 +75,15 @@ pub struct Redis {
   /// "Redis at host:port" (or the Sentinel master's name and the Sentinels' addresses), for
   /// messages: never the credentials.
   label: String,
-  /// The passwords in the URLs, scrubbed from any message that might quote them.
+  /// The passwords it signs in with, scrubbed from any message that might quote them.
   secrets: Vec<String>,
 }
 
 impl Redis {
   /// Builds the pool; no connection is opened until the first command.
   pub fn new(options: RedisOptions) -> Result<Self> {
-    let urls = match &options.topology {
-      Topology::Single(url) => std::slice::from_ref(url),
-      Topology::Cluster(urls) => urls.as_slice(),
-      Topology::Sentinel { sentinels, .. } => sentinels.as_slice(),
-    };
-    let mut addresses = Vec::new();
-    let mut secrets = Vec::new();
-    for url in urls {
-      let parsed = reqwest::Url::parse(url)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "redis" | "rediss"));
-      let Some(parsed) = parsed else {
-        return Err(Error::invalid_argument(
-          "RedisStore: `url` must look like redis://[user:password@]host:port[/db] (or rediss:// for TLS)",
-        ));
-      };
-      addresses.push(format!(
-        "{}:{}",
-        parsed.host_str().unwrap_or("?"),
-        parsed.port().unwrap_or(6379)
-      ));
-      if let Some(password) = parsed.password().filter(|p| !p.is_empty()) {
-        secrets.push(password.to_owned());
-        if let Ok(decoded) = percent_encoding::percent_decode_str(password).decode_utf8() {
-          secrets.push(decoded.into_owned());
-        }
-      }
-    }
-    let addresses = addresses.join(", ");
-    let label = match &options.topology {
-      Topology::Single(_) => format!("Redis at {addresses}"),
-      Topology::Cluster(_) => format!("Redis Cluster at {addresses}"),
-      Topology::Sentinel { name, master, .. } => {
-        secrets.extend(master.password.clone());
-        format!("Redis master `{name}` (Sentinel at {addresses})")
-      }
-    };
+    let label = options.topology.label();
+    let secrets = options.topology.secrets();
     let RedisOptions {
       topology,
       key_prefix,
@@ -126,7 +92,6 @@ impl Redis {
       command_timeout,
     } = options;
     let pool = Pool::new(topology, pool_size, connect_timeout, command_timeout)?;
-    secrets.retain(|s| !s.is_empty());
     Ok(Self {
       follows_failover: matches!(pool, Pool::Sentinel(_)),
       pool,

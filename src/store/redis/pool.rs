@@ -10,8 +10,9 @@ use redis::cluster_async::ClusterConnection;
 use redis::{Cmd, FromRedisValue, RedisError};
 
 use super::command::{CLUSTER_RETRIES, FIRST_RETRY_PAUSE, MAX_RETRY_PAUSE};
+use super::info::unusable;
 use super::options::Topology;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 pub enum Pool {
   Single(deadpool_redis::Pool),
@@ -104,33 +105,31 @@ impl Pool {
       },
       ..PoolConfig::default()
     };
-    let invalid = |err: &dyn std::fmt::Display| {
-      Error::invalid_argument(format!("RedisStore: cannot use this Redis URL: {err}"))
-    };
-    Ok(match topology {
-      Topology::Single(url) => {
-        let mut config = deadpool_redis::Config::from_url(url);
-        config.pool = Some(pool_config);
-        let pool = config
-          .create_pool(Some(Runtime::Tokio1))
-          .map_err(|e| invalid(&e))?;
+    let pool = match topology {
+      Topology::Single(server) => {
+        let manager = deadpool_redis::Manager::new(server).map_err(|e| unusable(&e))?;
+        let pool = deadpool_redis::Pool::builder(manager)
+          .config(pool_config)
+          .runtime(Runtime::Tokio1)
+          .build()
+          .map_err(|e| unusable(&e))?;
         Pool::Single(pool)
       }
-      Topology::Cluster(urls) => {
+      Topology::Cluster(nodes) => {
         let pause_ms = |pause: Duration| pause.as_millis() as u64;
-        let client = ClusterClientBuilder::new(urls)
+        let client = ClusterClientBuilder::new(nodes)
           .connection_timeout(connect_timeout)
           .response_timeout(command_timeout)
           .retries(CLUSTER_RETRIES)
           .min_retry_wait(pause_ms(FIRST_RETRY_PAUSE))
           .max_retry_wait(pause_ms(MAX_RETRY_PAUSE))
           .build()
-          .map_err(|e| invalid(&e))?;
+          .map_err(|e| unusable(&e))?;
         let pool = managed::Pool::builder(ClusterManager(client))
           .config(pool_config)
           .runtime(Runtime::Tokio1)
           .build()
-          .map_err(|e| invalid(&e))?;
+          .map_err(|e| unusable(&e))?;
         Pool::Cluster(pool)
       }
       Topology::Sentinel {
@@ -138,24 +137,33 @@ impl Pool {
         name,
         master,
       } => {
-        let mut config =
-          sentinel::Config::from_urls(sentinels, name, sentinel::SentinelServerType::Master)
-            .with_node_connection_info(Some(sentinel::SentinelNodeConnectionInfo {
-              tls_mode: master.tls.then_some(sentinel::TlsMode::Secure),
-              redis_connection_info: Some(deadpool_redis::RedisConnectionInfo {
-                db: i64::from(master.db),
-                username: master.username,
-                password: master.password,
-                protocol: deadpool_redis::ProtocolVersion::default(),
-              }),
-            }));
-        config.pool = Some(pool_config);
-        let pool = config
-          .create_pool(Some(Runtime::Tokio1))
-          .map_err(|e| invalid(&e))?;
+        // deadpool-redis takes the master's sign-in as its own copy of redis-rs's type.
+        let settings = &master.settings;
+        let master_info = sentinel::SentinelNodeConnectionInfo {
+          tls_mode: master.tls.then_some(sentinel::TlsMode::Secure),
+          redis_connection_info: Some(deadpool_redis::RedisConnectionInfo {
+            db: settings.db(),
+            username: settings.username().map(str::to_owned),
+            password: settings.password().map(str::to_owned),
+            protocol: deadpool_redis::ProtocolVersion::default(),
+          }),
+        };
+        let manager = sentinel::Manager::new(
+          sentinels,
+          name,
+          Some(master_info),
+          sentinel::SentinelServerType::Master,
+        )
+        .map_err(|e| unusable(&e))?;
+        let pool = sentinel::Pool::builder(manager)
+          .config(pool_config)
+          .runtime(Runtime::Tokio1)
+          .build()
+          .map_err(|e| unusable(&e))?;
         Pool::Sentinel(pool)
       }
-    })
+    };
+    Ok(pool)
   }
 
   pub async fn checkout(&self) -> std::result::Result<Checkout, deadpool_redis::PoolError> {

@@ -114,14 +114,45 @@ impl Redis {
   pub(super) fn server(&self, route: &Route<'_>) -> String {
     match route {
       Route::Fixed(_) => self.label.clone(),
-      Route::Cluster(layout, slot) => {
-        let server = layout.group(*slot).server.lock().map(|s| s.clone());
-        format!(
-          "{} ({}, hash slot {slot})",
-          self.label,
-          server.unwrap_or_default()
-        )
-      }
+      Route::Cluster(layout, slot) => slot_server(&self.label, layout, *slot),
     }
+  }
+}
+
+/// "Redis Cluster at … (master host:port, hash slot N)": the Cluster, the master serving `slot`
+/// as the layout last saw it, and the slot.
+fn slot_server(label: &str, layout: &Layout, slot: u16) -> String {
+  let server = layout.group(slot).server.lock().map(|s| s.clone());
+  format!("{label} ({}, hash slot {slot})", server.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use redis::Value as V;
+
+  #[test]
+  fn a_cluster_message_names_the_master_and_the_slot() {
+    let master = |host: &str, port| {
+      V::Array(vec![
+        V::BulkString(host.into()),
+        V::Int(port),
+        V::BulkString(host.into()),
+      ])
+    };
+    let answer = V::Array(vec![
+      V::Array(vec![V::Int(0), V::Int(8191), master("10.0.0.1", 7000)]),
+      V::Array(vec![V::Int(8192), V::Int(16383), master("10.0.0.2", 7001)]),
+    ]);
+    let layout = Layout::parse(&answer, 1).expect("a layout");
+    let label = "Redis Cluster at 10.0.0.1:7000";
+    assert_eq!(
+      slot_server(label, &layout, 2766),
+      "Redis Cluster at 10.0.0.1:7000 (master 10.0.0.1:7000, hash slot 2766)"
+    );
+    assert_eq!(
+      slot_server(label, &layout, 16383),
+      "Redis Cluster at 10.0.0.1:7000 (master 10.0.0.2:7001, hash slot 16383)"
+    );
   }
 }
