@@ -20,6 +20,7 @@ pub enum Node {
 
 /// The options that name the Redis, each read and type-checked but not yet checked against the
 /// others. No Debug: a URL in it may hold a password.
+#[derive(Default)]
 pub struct Given {
   pub url: Option<String>,
   pub nodes: Option<Vec<Node>>,
@@ -141,23 +142,11 @@ mod tests {
   use super::super::info::address;
   use super::*;
 
-  fn given() -> Given {
-    Given {
-      url: None,
-      nodes: None,
-      sentinels: None,
-      name: None,
-      server: ServerParts::default(),
-      sentinel_auth: ServerParts::default(),
-    }
-  }
-
-  fn topology(given: Given) -> Result<Topology> {
+  /// The topology of the options `change` gives, with `REDIS_URL` set.
+  fn topology(change: impl FnOnce(&mut Given)) -> Result<Topology> {
+    let mut given = Given::default();
+    change(&mut given);
     given.topology(|| "redis://:pw@10.0.0.9:6390/4".to_owned())
-  }
-
-  fn refusal(given: Given) -> String {
-    topology(given).expect_err("an error").message
   }
 
   fn password(password: &str) -> ServerParts {
@@ -169,15 +158,12 @@ mod tests {
 
   #[test]
   fn nothing_given_is_the_environment_url() {
-    let Ok(Topology::Single(server)) = topology(given()) else {
+    let Ok(Topology::Single(server)) = topology(|_| {}) else {
       panic!("one server")
     };
     assert_eq!(address(&server), "10.0.0.9:6390");
     assert_eq!(server.redis_settings().db(), 4);
-    let Ok(Topology::Single(server)) = topology(Given {
-      server: password("pw"),
-      ..given()
-    }) else {
+    let Ok(Topology::Single(server)) = topology(|g| g.server = password("pw")) else {
       panic!("one server")
     };
     assert_eq!(address(&server), "127.0.0.1:6379");
@@ -185,14 +171,12 @@ mod tests {
 
   #[test]
   fn cluster_nodes_take_the_servers_credentials() {
-    let nodes = vec![
-      Node::Address("10.0.0.1".into(), 7000),
-      Node::Url("redis://:other@10.0.0.2:7001".into()),
-    ];
-    let Ok(Topology::Cluster(nodes)) = topology(Given {
-      nodes: Some(nodes),
-      server: password("s3cret"),
-      ..given()
+    let Ok(Topology::Cluster(nodes)) = topology(|g| {
+      g.nodes = Some(vec![
+        Node::Address("10.0.0.1".into(), 7000),
+        Node::Url("redis://:other@10.0.0.2:7001".into()),
+      ]);
+      g.server = password("s3cret");
     }) else {
       panic!("a Cluster")
     };
@@ -207,34 +191,24 @@ mod tests {
       sentinels,
       name,
       master,
-    }) = topology(Given {
-      sentinels: Some(vec![Node::Address("10.0.0.1".into(), 26379)]),
-      name: Some("mymaster".into()),
-      server: ServerParts {
-        username: Some("app".into()),
-        db: Some(3),
-        tls: true,
-        ..password("master-pw")
-      },
-      sentinel_auth: ServerParts {
-        tls: true,
-        ..password("sentinel-pw")
-      },
-      ..given()
+    }) = topology(|g| {
+      g.sentinels = Some(vec![Node::Address("10.0.0.1".into(), 26379)]);
+      g.name = Some("mymaster".into());
+      g.server = password("master-pw");
+      (g.server.username, g.server.db, g.server.tls) = (Some("app".into()), Some(3), true);
+      g.sentinel_auth = password("sentinel-pw");
+      g.sentinel_auth.tls = true;
     })
     else {
       panic!("Sentinels")
     };
     assert_eq!(name, "mymaster");
-    let tls = matches!(
-      sentinels[0].addr(),
+    let sentinel = &sentinels[0];
+    assert!(matches!(
+      sentinel.addr(),
       ConnectionAddr::TcpTls { port: 26379, .. }
-    );
-    assert!(tls);
-    assert_eq!(
-      sentinels[0].redis_settings().password(),
-      Some("sentinel-pw")
-    );
+    ));
+    assert_eq!(sentinel.redis_settings().password(), Some("sentinel-pw"));
     assert_eq!(master.settings.username(), Some("app"));
     assert_eq!(master.settings.password(), Some("master-pw"));
     assert_eq!((master.settings.db(), master.tls), (3, true));
@@ -252,37 +226,33 @@ mod tests {
     let cases: [(Change, &str); 6] = [
       (
         |g| (g.url, g.nodes) = (url(), Some(vec![])),
-        "option `nodes` cannot be combined with `url`",
+        "`nodes` cannot be combined with `url`",
       ),
       (
         |g| (g.sentinels, g.name, g.server.port) = (sentinels(), Some("m".into()), Some(6380)),
-        "option `port` cannot be combined with `sentinels`",
+        "`port` cannot be combined with `sentinels`",
       ),
       (
         |g| (g.url, g.sentinel_auth) = (url(), password("x")),
-        "option `sentinelPassword` only applies with `sentinels` (Redis Sentinel)",
+        "`sentinelPassword` only applies with `sentinels` (Redis Sentinel)",
       ),
       (
         |g| g.sentinels = sentinels(),
-        "option `name` is required with `sentinels`: the master's name",
+        "`name` is required with `sentinels`: the master's name",
       ),
       (
         |g| g.nodes = Some(vec![Node::Malformed]),
-        "option `nodes` must list redis:// URLs or { host, port } objects",
+        "`nodes` must list redis:// URLs or { host, port } objects",
       ),
       (
         |g| (g.sentinels, g.name) = (Some(vec![]), Some("m".into())),
-        "option `sentinels` must list at least one Sentinel",
+        "`sentinels` must list at least one Sentinel",
       ),
     ];
     for (change, expected) in cases {
-      let mut refused = given();
-      change(&mut refused);
-      let message = refusal(refused);
-      assert!(
-        message.starts_with(&format!("RedisStore: {expected}")),
-        "{message}"
-      );
+      let message = topology(change).expect_err("refused").message;
+      let expected = format!("RedisStore: option {expected}");
+      assert!(message.starts_with(&expected), "{message}");
       assert!(!message.contains("hunter2"));
     }
   }

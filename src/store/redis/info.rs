@@ -32,8 +32,8 @@ pub fn unusable(err: &dyn fmt::Display) -> Error {
   Error::invalid_argument(format!("RedisStore: cannot use this Redis URL: {err}"))
 }
 
-/// A `redis://` or `rediss://` URL, parsed by redis-rs; other schemes (`unix://`, `valkey://`) are
-/// refused, as they always were.
+/// A `redis://` or `rediss://` URL, parsed by redis-rs. Other schemes redis-rs knows (`unix://`,
+/// `valkey://`) are refused: the store documents and is tested with these two only.
 pub fn parse_url(url: &str) -> Result<ConnectionInfo> {
   let parsed = redis::parse_redis_url(url)
     .filter(|url| matches!(url.scheme(), "redis" | "rediss"))
@@ -92,7 +92,7 @@ impl ServerParts {
   }
 
   /// The credentials and database, as redis-rs signs in with them. An empty username or password
-  /// means none, as it did when these parts were written into a URL.
+  /// means none, as it does in a URL (`redis://:@host`).
   pub fn settings(&self) -> RedisConnectionInfo {
     let mut settings = RedisConnectionInfo::default().set_db(i64::from(self.db.unwrap_or(0)));
     if let Some(username) = self.username.as_deref().filter(|u| !u.is_empty()) {
@@ -136,7 +136,7 @@ impl ServerParts {
 
 /// `host` as redis-rs connects to it, or `None` when it cannot name a host: an IPv6 address
 /// (written without brackets) in its usual form, else a name without the characters a URL's host
-/// refuses (the rule the host followed when it went into a URL).
+/// refuses, so that `host` and a URL accept the same names.
 fn host_name(host: &str) -> Option<String> {
   if host.contains(':') {
     return host.parse::<Ipv6Addr>().ok().map(|ip| ip.to_string());
@@ -176,31 +176,21 @@ mod tests {
   }
 
   #[test]
-  fn parts_default_to_the_local_server() {
+  fn parts_default_to_the_local_server_and_yield_to_an_address() {
     let info = ServerParts::default().info(None).unwrap();
     assert_eq!(tcp(&info), ("127.0.0.1".into(), 6379, false));
-    let settings = info.redis_settings();
-    assert_eq!((settings.username(), settings.password()), (None, None));
-    assert_eq!(settings.db(), 0);
-    let empty = ServerParts {
+    assert_eq!(info.redis_settings().db(), 0);
+    let parts = ServerParts {
+      host: Some("ignored".into()),
       username: Some(String::new()),
       password: Some(String::new()),
       ..ServerParts::default()
     };
-    assert_eq!(empty.settings().password(), None);
-    assert_eq!(empty.settings().username(), None);
-  }
-
-  #[test]
-  fn an_address_overrides_the_parts_own_host_and_port() {
-    let parts = ServerParts {
-      host: Some("ignored".into()),
-      password: Some("pw".into()),
-      ..ServerParts::default()
-    };
     let info = parts.info(Some(("10.0.0.5", 26379))).unwrap();
     assert_eq!(tcp(&info), ("10.0.0.5".into(), 26379, false));
-    assert_eq!(info.redis_settings().password(), Some("pw"));
+    // Empty credentials are none.
+    let settings = info.redis_settings();
+    assert_eq!((settings.username(), settings.password()), (None, None));
   }
 
   #[test]

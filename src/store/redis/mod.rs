@@ -3,9 +3,10 @@
 //! retries included), a code consumed with one atomic script, and errors that name the server's
 //! address but never its password.
 //!
-//! This file holds the `Redis` store and its public calls; the pools are in `pool.rs`, how a call
-//! runs and retries in `call.rs` and `command.rs`, and a Cluster's routing in `route.rs`,
-//! `layout.rs`, `lanes.rs` and `slot.rs`.
+//! This file holds the `Redis` store and its public calls. Its options, as redis-rs connection
+//! info, are in `options.rs`, `given.rs` and `info.rs`; the pools in `pool.rs`; how a call runs
+//! and retries in `call.rs` and `command.rs`; a Cluster's routing in `route.rs`, `layout.rs`,
+//! `lanes.rs` and `slot.rs`.
 
 mod call;
 mod command;
