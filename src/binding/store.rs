@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::answer::{answer, Answer};
 use crate::error::Error;
-use crate::options::redis_options;
+use crate::options::redis::redis_options;
 use crate::store::{Backend, MemoryMap, Redis, SetOptions};
 
 /// The native half of `MemoryStore` and `RedisStore` (JS classes in index.js wrap it): values in

@@ -4,62 +4,25 @@
 mod attempts;
 mod js;
 mod memory;
+mod outcome;
 mod record;
-mod redis;
+pub mod redis;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 pub use attempts::{now_ms, Counter};
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
 pub use memory::MemoryMap;
+pub use outcome::{AttemptLimit, Consumed, Stored};
 pub use record::Record;
-pub use redis::{
-  MasterAuth, Redis, RedisOptions, Topology, DEFAULT_COMMAND_TIMEOUT_MS,
-  DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEY_PREFIX, DEFAULT_POOL_SIZE, DEFAULT_URL,
-};
+pub use redis::Redis;
 
 use crate::error::Result;
-
-/// How many wrong codes an identifier may try, and for how long they count.
-#[derive(Clone, Copy)]
-pub struct AttemptLimit {
-  pub max: u32,
-  pub window: Duration,
-}
-
-/// What consuming a code found.
-pub enum Consumed {
-  /// The record, now deleted.
-  Found(Stored),
-  /// Nothing under the key (unknown, used or expired code); counted as a wrong attempt.
-  Missing,
-  /// Too many wrong attempts for this identifier lately: refused without looking.
-  Locked,
-}
-
-/// A consumed code's record as its store gave it back: JSON text (memory, Redis), or whatever a
-/// JS store's `get` answered (an object, or JSON text from stores that serialise values).
-pub enum Stored {
-  Text(Box<str>),
-  Value(Value),
-}
-
-impl Stored {
-  /// The record, if it is one of ours.
-  pub fn record(&self) -> Option<Record<'_>> {
-    match self {
-      Stored::Text(text) => serde_json::from_str(text).ok(),
-      Stored::Value(Value::String(text)) => serde_json::from_str(text).ok(),
-      Stored::Value(value) => Record::deserialize(value).ok(),
-    }
-  }
-}
 
 /// Store work that finished when it was asked for (a MemoryStore's), or that goes on on the
 /// runtime (Redis, a JS store): boxed where it starts, so the memory path allocates none of it.
