@@ -23,18 +23,15 @@ export declare class NativeAdapter {
   get unknownOptions(): Array<string>
   createUser(user: Record<string, any>): Promise<string>
   updateUser(user: Record<string, any>): Promise<string>
-  /** The user with this id, as JSON text (the glue parses it), or `null`. */
-  getUser(id: string): Promise<string | null>
-  /** The user with this email, as JSON text, or `null`. */
-  getUserByEmail(email: string): Promise<string | null>
-  deleteUser(id: string): Promise<void>
   /**
-   * Stores a code for `identifier` until `expires` (epoch ms) and answers `expires`; the glue
-   * builds NextAuth's token object from the arguments.
+   * The hot methods as plain functions bound to this adapter (see functions.rs): `getUser(id)`
+   * and `getUserByEmail(email)` answer a Promise of the user as JSON text (or `null`),
+   * `deleteUser(id)` a Promise; `createVerificationToken(identifier, token, expires ms)` answers
+   * `expires` once stored, and `useVerificationToken(identifier, token)` the code's `expires`
+   * when accepted (else `null`), at once when the work finished without waiting, else as a
+   * Promise.
    */
-  createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>
-  /** Consumes the code: answers its `expires` (epoch ms) when accepted, else `null`. */
-  useVerificationToken(identifier: string, token: string): number | null | Promise<number | null>
+  functions(): { getUser(id: string): Promise<string | null>; getUserByEmail(email: string): Promise<string | null>; deleteUser(id: string): Promise<void>; createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }
 }
 
 /**

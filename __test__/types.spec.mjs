@@ -60,3 +60,18 @@ test('ErrorCode: the native enum, the exported frozen object (Node.js and edge e
   t.is(edge, ErrorCode, 'the edge entry exports the same object')
   t.deepEqual(declared, native)
 })
+
+test("NativeAdapter.functions(): its type in binding.d.ts names exactly the functions the native side binds (FUNCTIONS in src/binding/functions.rs)", async (t) => {
+  const ts = require('typescript')
+  const binding = require('../binding.js')
+  const file = fileURLToPath(new URL('../binding.d.ts', import.meta.url))
+  const source = ts.createSourceFile(file, require('node:fs').readFileSync(file, 'utf8'), ts.ScriptTarget.Latest)
+  const adapterClass = source.statements.find((node) => ts.isClassDeclaration(node) && node.name?.text === 'NativeAdapter')
+  const method = adapterClass?.members.find((member) => member.name?.getText(source) === 'functions')
+  const declared = method?.type.members.map((member) => member.name.getText(source))
+  const store = binding.NativeStore.memory('types-spec')
+  const bound = binding.NativeAdapter.withNativeStore('partner', { secret: 'sk' }, store).functions()
+  t.true(declared?.length === 5, JSON.stringify(declared))
+  t.deepEqual([...declared].sort(), Object.keys(bound).sort())
+  for (const name of declared) t.is(typeof bound[name], 'function', name)
+})

@@ -171,7 +171,9 @@ try {
   // P3: a full NextAuth v4 email sign-in, p50/p99
   const signIns = async (adapter) => {
     const mailbox = []
-    const client = nextAuthClient(readmeConfig({ adapter, provider: ChatBotKitEmailProvider, mailbox }))
+    // One address signs in 230 times: the send throttle (five per 15 minutes) is off for both paths.
+    const provider = (options) => ChatBotKitEmailProvider({ ...options, throttle: false })
+    const client = nextAuthClient(readmeConfig({ adapter, provider, mailbox }))
     const times = []
     for (let i = 0; i < 30 + 200; i++) {
       const started = process.hrtime.bigint()

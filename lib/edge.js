@@ -33,13 +33,14 @@ function storeStandIn(name) {
   }
 }
 
-const ADAPTER_METHODS = ['createUser', 'updateUser', 'getUser', 'getUserByEmail', 'deleteUser', 'createVerificationToken', 'useVerificationToken']
+const ADAPTER_METHODS = ['createUser', 'updateUser']
+const BOUND_FUNCTIONS = ['getUser', 'getUserByEmail', 'deleteUser', 'createVerificationToken', 'useVerificationToken']
 
 /** A native adapter's shape, every method rejecting. */
 function adapterStandIn(kind) {
   const name = kind === 'contact' ? 'ChatBotKitContactAdapter' : 'ChatBotKitPartnerAdapter'
   const rejectingEach = (methods) => Object.fromEntries(methods.map((method) => [method, rejecting(`${name}.${method}`)]))
-  return { ...rejectingEach(ADAPTER_METHODS), unknownOptions: [] }
+  return { ...rejectingEach(ADAPTER_METHODS), functions: () => rejectingEach(BOUND_FUNCTIONS), unknownOptions: [] }
 }
 
 /** The native binding's shape (binding.d.ts) for runtimes that cannot load it. */

@@ -77,3 +77,13 @@ ChatBotKitPartnerAdapter({ secret: 'sk', store: new MemoryStore(), autoCreateUse
 // NextAuth's Adapter type is really checked (it would accept anything if it resolved to `any`).
 // @ts-expect-error getUser takes a string id
 void tuned.getUser?.(42)
+
+// The provider shares the adapter's store for its send throttle.
+const shared = new MemoryStore()
+ChatBotKitEmailProvider({ store: shared, throttle: { perEmail: { max: 3, windowSeconds: 600 }, overall: { max: 1000, windowSeconds: 3600 } } })
+ChatBotKitEmailProvider({ store: shared, throttle: { perEmail: false, overall: { max: 10, windowSeconds: 60 } } })
+ChatBotKitEmailProvider({ throttle: false })
+// @ts-expect-error a limit needs its window
+ChatBotKitEmailProvider({ throttle: { perEmail: { max: 3 } } })
+// @ts-expect-error `throttle: true` is not a thing: leave it out for the default
+ChatBotKitEmailProvider({ throttle: true })

@@ -21,3 +21,11 @@ export class RedisLikeStore implements StoreLike {
     return value
   }
 }
+
+// Error codes: a frozen object and a union of the same name.
+import { ErrorCode } from '@chatbotkit/nextauth'
+import type { TooManyRequestsError } from '@chatbotkit/nextauth'
+export const refused: ErrorCode = ErrorCode.TOO_MANY_REQUESTS
+// @ts-expect-error not one of the codes
+export const unknownCode: ErrorCode = 'TOO_MANY'
+export const waitSeconds = (error: TooManyRequestsError): number => error.retryAfter

@@ -372,3 +372,47 @@ fn api_error(operation: &'static str, status: StatusCode, body: &[u8]) -> Error 
     format!("{operation} failed: {message} (HTTP {})", status.as_u16()),
   )
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::error::Code;
+
+  #[test]
+  fn an_api_error_keeps_the_apis_code_and_a_short_message() {
+    let err = api_error(
+      "getUser",
+      StatusCode::UNAUTHORIZED,
+      br#"{"message":"bad secret","code":"NOT_AUTHENTICATED"}"#,
+    );
+    assert_eq!(err.code, Code::Api("NOT_AUTHENTICATED".into()));
+    assert_eq!(err.message, "getUser failed: bad secret (HTTP 401)");
+
+    let long = format!(r#"{{"message":"{}"}}"#, "x".repeat(1000));
+    let err = api_error("createUser", StatusCode::BAD_REQUEST, long.as_bytes());
+    assert_eq!(err.code.as_str(), "HTTP_400");
+    assert!(err.message.len() < 400, "{}", err.message.len());
+  }
+
+  #[test]
+  fn a_body_that_is_not_the_apis_error_shape_still_maps() {
+    for body in [
+      &b"<html>bad gateway</html>"[..],
+      b"",
+      br#"{"code":""}"#,
+      br#"[1]"#,
+    ] {
+      let err = api_error("getUserByEmail", StatusCode::BAD_GATEWAY, body);
+      assert_eq!(err.code.as_str(), "HTTP_502");
+      assert_eq!(err.message, "getUserByEmail failed: Bad Gateway (HTTP 502)");
+    }
+    let code = "C".repeat(65);
+    let body = format!(r#"{{"code":"{code}"}}"#);
+    let err = api_error("getUser", StatusCode::FORBIDDEN, body.as_bytes());
+    assert_eq!(
+      err.code.as_str(),
+      "HTTP_403",
+      "an overlong code is not passed on"
+    );
+  }
+}

@@ -200,3 +200,95 @@ impl<'de> serde::Deserialize<'de> for Text<'de> {
     deserializer.deserialize_str(TextVisitor)
   }
 }
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  /// What `JSON.parse` (and `serde_json::Value`, which also keeps the last of a repeated key)
+  /// makes of a text.
+  fn reference(text: &str) -> Option<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text).ok()? {
+      Value::Object(map) => Some(map),
+      _ => None,
+    }
+  }
+
+  #[test]
+  fn members_read_as_the_reference_reads_them() {
+    for text in [
+      r#"{"id":"usr_1","email":"a@b.c","name":null}"#,
+      r#"{"id":"usr_1","id":"usr_2"}"#,
+      r#"{"e\u006dail":"escaped@key.com","email":"plain@key.com"}"#,
+      r#"{"email":"plain@key.com","e\u006dail":"escaped@key.com"}"#,
+      r#"{"meta":{"email":"m@x.y","n":[1,2,{"k":"v"}]},"count":-1.5e3}"#,
+      r#"{"name":"Ann \"Q\" \ud83d\ude00","empty":""}"#,
+      "{}",
+      " {\n\"a\" : 1 } ",
+    ] {
+      let object = Object::parse(text).expect(text);
+      let map = reference(text).expect(text);
+      for (key, value) in &map {
+        let raw = object.raw(key).expect(key);
+        let read: Value = serde_json::from_str(raw).expect(raw);
+        assert_eq!(&read, value, "{text}: {key}");
+        if let Value::String(expected) = value {
+          assert_eq!(
+            object.str(key).as_deref(),
+            Some(expected.as_str()),
+            "{text}"
+          );
+        }
+      }
+      assert_eq!(object.raw("missing"), None);
+    }
+  }
+
+  #[test]
+  fn what_is_not_an_object_is_told_apart() {
+    for text in ["", "{", r#"{"a":}"#, r#"{"a":1} x"#, "nul", r#"{"a":1,}"#] {
+      assert_eq!(
+        Object::parse(text).err(),
+        Some(NotObject::NotJson),
+        "{text:?}"
+      );
+    }
+    for text in ["[]", "null", "1", r#""{}""#, "true"] {
+      assert_eq!(
+        Object::parse(text).err(),
+        Some(NotObject::Other),
+        "{text:?}"
+      );
+    }
+  }
+
+  #[test]
+  fn appended_members_win_as_in_json_parse() {
+    let object = Object::parse(r#"{"id":"usr_1","email":"old@x.y","emailVerified":"2020"}"#)
+      .expect("an object");
+    let user = object.with_members(&[("email", r#""new@x.y""#), ("emailVerified", "null")]);
+    let map = reference(&user).expect("JSON");
+    assert_eq!(map["id"], "usr_1");
+    assert_eq!(map["email"], "new@x.y");
+    assert_eq!(map["emailVerified"], Value::Null);
+    let empty = Object::parse("{ }")
+      .expect("an object")
+      .with_members(&[("a", "1")]);
+    assert_eq!(reference(&empty).expect("JSON")["a"], 1);
+  }
+
+  #[test]
+  fn numbers_and_nested_objects() {
+    let object = Object::parse(r#"{"n":12,"s":"12","o":{"k":"v"},"a":[1]}"#).expect("an object");
+    assert_eq!(object.number("n"), Some("12"));
+    assert_eq!(object.number("s"), None);
+    assert_eq!(
+      object
+        .object("o")
+        .and_then(|o| o.str("k").map(Cow::into_owned)),
+      Some("v".into())
+    );
+    assert!(object.object("a").is_none());
+    assert_eq!(object.map("o").map(|m| m.len()), Some(1));
+  }
+}

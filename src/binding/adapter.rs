@@ -5,20 +5,19 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Either, Object, PromiseRaw, ToNapiValue, Unknown};
+use napi::bindgen_prelude::{Object, PromiseRaw, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 
 use super::store::NativeStore;
 use crate::adapter::Adapter;
-use crate::answer::{answer, Answer};
 use crate::api::{Client, Resource, CONTACTS, PARTNER_USERS};
 use crate::error::Error;
 use crate::options::AdapterOptions;
 use crate::settle::promise;
 use crate::store::{JsStore, JsStoreFunctions, Store};
-use crate::tokens::{self, Tokens};
+use crate::tokens::Tokens;
 
 /// What the API-calling methods return: always a Promise. Their first step already waits on the
 /// network, so polling it on the JS thread first would only take that thread's time.
@@ -109,112 +108,28 @@ impl NativeAdapter {
     spawn_call(env, move || async move { adapter.update_user(user).await })
   }
 
-  /// The user with this id, as JSON text (the glue parses it), or `null`.
+  /// The hot methods as plain functions bound to this adapter (see functions.rs): `getUser(id)`
+  /// and `getUserByEmail(email)` answer a Promise of the user as JSON text (or `null`),
+  /// `deleteUser(id)` a Promise; `createVerificationToken(identifier, token, expires ms)` answers
+  /// `expires` once stored, and `useVerificationToken(identifier, token)` the code's `expires`
+  /// when accepted (else `null`), at once when the work finished without waiting, else as a
+  /// Promise.
   #[napi(
     catch_unwind,
-    ts_args_type = "id: string",
-    ts_return_type = "Promise<string | null>"
+    ts_return_type = "{ getUser(id: string): Promise<string | null>; getUserByEmail(email: string): Promise<string | null>; deleteUser(id: string): Promise<void>; createVerificationToken(identifier: string, token: string, expires: number | null): number | Promise<number>; useVerificationToken(identifier: string, token: string): number | null | Promise<number | null> }"
   )]
-  pub fn get_user<'env>(&self, env: &'env Env, id: Argument) -> Spawned<'env, Option<String>> {
-    let id = string(env, id, "id")?;
-    let adapter = self.inner.clone();
-    spawn_call(env, move || async move { adapter.get_user(id).await })
-  }
-
-  /// The user with this email, as JSON text, or `null`.
-  #[napi(
-    catch_unwind,
-    ts_args_type = "email: string",
-    ts_return_type = "Promise<string | null>"
-  )]
-  pub fn get_user_by_email<'env>(
-    &self,
-    env: &'env Env,
-    email: Argument,
-  ) -> Spawned<'env, Option<String>> {
-    let email = string(env, email, "email")?;
-    let adapter = self.inner.clone();
-    spawn_call(env, move || async move {
-      adapter.get_user_by_email(email).await
-    })
-  }
-
-  #[napi(
-    catch_unwind,
-    ts_args_type = "id: string",
-    ts_return_type = "Promise<void>"
-  )]
-  pub fn delete_user<'env>(&self, env: &'env Env, id: Argument) -> Spawned<'env, ()> {
-    let id = string(env, id, "id")?;
-    let adapter = self.inner.clone();
-    spawn_call(env, move || async move { adapter.delete_user(id).await })
-  }
-
-  /// Stores a code for `identifier` until `expires` (epoch ms) and answers `expires`; the glue
-  /// builds NextAuth's token object from the arguments.
-  #[napi(
-    catch_unwind,
-    ts_args_type = "identifier: string, token: string, expires: number | null",
-    ts_return_type = "number | Promise<number>"
-  )]
-  pub fn create_verification_token<'env>(
-    &self,
-    env: &'env Env,
-    identifier: Argument,
-    token: Argument,
-    expires: Either<f64, Unknown>,
-  ) -> Answer<'env, f64> {
-    let (identifier, token) = token_strings(env, identifier, token)?;
-    let expires = match expires {
-      Either::A(ms) => Some(ms),
-      Either::B(_) => None,
-    };
-    answer(env, self.inner.tokens.create(&identifier, &token, expires))
-  }
-
-  /// Consumes the code: answers its `expires` (epoch ms) when accepted, else `null`.
-  #[napi(
-    catch_unwind,
-    ts_args_type = "identifier: string, token: string",
-    ts_return_type = "number | null | Promise<number | null>"
-  )]
-  pub fn use_verification_token<'env>(
-    &self,
-    env: &'env Env,
-    identifier: Argument,
-    token: Argument,
-  ) -> Answer<'env, Option<f64>> {
-    let (identifier, token) = token_strings(env, identifier, token)?;
-    answer(env, self.inner.tokens.consume(&identifier, &token))
-  }
-}
-
-/// A string argument, or whatever else JS passed (refused with the argument's name).
-type Argument<'a> = Either<String, Unknown<'a>>;
-
-fn string(env: &Env, value: Argument, name: &str) -> napi::Result<String> {
-  match value {
-    Either::A(text) => Ok(text),
-    Either::B(_) => Err(Error::invalid_argument(format!("`{name}` must be a string")).throw(env)),
-  }
-}
-
-fn token_strings(
-  env: &Env,
-  identifier: Argument,
-  token: Argument,
-) -> napi::Result<(String, String)> {
-  match (identifier, token) {
-    (Either::A(identifier), Either::A(token)) => Ok((identifier, token)),
-    (Either::B(_), _) => Err(tokens::not_a_string("identifier").throw(env)),
-    (_, Either::B(_)) => Err(tokens::not_a_string("token").throw(env)),
+  pub fn functions<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+    super::functions::functions(env, &self.inner)
   }
 }
 
 /// Spawns an API-calling method's work, made and boxed on a runtime thread when first polled: the
 /// JS thread allocates and copies only the closure, not the work (`Client` boxes the request in
 /// flight, so the work stays small).
-fn spawn_call<T, Work>(env: &Env, work: impl FnOnce() -> Work + Send + 'static) -> Spawned<'_, T>
+pub(super) fn spawn_call<T, Work>(
+  env: &Env,
+  work: impl FnOnce() -> Work + Send + 'static,
+) -> Spawned<'_, T>
 where
   T: ToNapiValue + Send + 'static,
   Work: Future<Output = Result<T, Error>> + Send + 'static,

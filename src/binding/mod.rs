@@ -1,4 +1,5 @@
 //! The classes JS sees (`binding.js`): each wraps the module that does the work.
 
 mod adapter;
+mod functions;
 mod store;

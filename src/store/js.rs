@@ -11,7 +11,8 @@ use napi::Status;
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::{now_ms, AttemptLimit, Consumed, Counter, Stored};
+use super::attempts::{now_ms, Counter};
+use super::outcome::{AttemptLimit, Consumed, Stored};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Options of a store's `set`, as `@vercel/kv` and `@upstash/redis` take them.

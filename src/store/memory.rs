@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{now_ms, AttemptLimit, Consumed, Counter, Stored};
+use super::attempts::{now_ms, Counter};
+use super::outcome::{AttemptLimit, Consumed, Stored};
 
 /// Writes between two sweeps of expired entries, at the least (a sweep also waits for the map to
 /// have grown by half, so its cost stays constant per write).

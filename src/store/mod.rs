@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-pub use attempts::{now_ms, Counter};
+pub use attempts::now_ms;
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
 pub use memory::MemoryMap;
-pub use outcome::{AttemptLimit, Consumed, Stored};
+pub use outcome::{AttemptLimit, Consumed};
 pub use record::Record;
 pub use redis::Redis;
 
