@@ -45,9 +45,18 @@ test('on the edge, adapters and stores are made, providers work, and native call
      const adapter = ChatBotKitPartnerAdapter({ secret: undefined, store: new MemoryStore() })
      const redis = new RedisStore('redis://127.0.0.1:1')
      const provider = ChatBotKitEmailProvider()
+     let sent = 0
+     const counting = ChatBotKitEmailProvider({ sendVerificationRequest: async () => void sent++ })
+     const send = (p) => p.sendVerificationRequest({ identifier: 'edge@example.com', token: 'abc123', url: 'u' })
+     const sends = []
+     for (let i = 0; i < 6; i++) sends.push(await outcome(send(counting)))
+     const withStore = ChatBotKitEmailProvider({ store: new MemoryStore(), sendVerificationRequest: async () => void sent++ })
      console.log(JSON.stringify({
        storeIsStore: new MemoryStore() instanceof Store,
        code: await provider.generateVerificationToken(),
+       sends,
+       sent,
+       throttleInStore: await outcome(send(withStore)),
        getUserByEmail: await outcome(adapter.getUserByEmail('ann@example.com')),
        useVerificationToken: await outcome(adapter.useVerificationToken({ identifier: 'a@b.c', token: 'abcdef' })),
        redisGet: await outcome(redis.get('k')),
@@ -62,6 +71,11 @@ test('on the edge, adapters and stores are made, providers work, and native call
   }
   t.regex(result.getUserByEmail.message, /ChatBotKitPartnerAdapter\.getUserByEmail/)
   t.like(result.linkAccount, { message: 'Account linking not supported' }, 'the JS-only answers are the same as in Node.js')
+  // The send throttle works on the edge in the process's memory; a native store there cannot count.
+  t.deepEqual(result.sends.slice(0, 5), Array(5).fill('resolved'))
+  t.like(result.sends[5], { code: 'TOO_MANY_REQUESTS', isError: true })
+  t.is(result.sent, 5)
+  t.like(result.throttleInStore, { code: 'NOT_SUPPORTED', isError: true })
 })
 
 test('without an edge condition the native entry loads (and fails clearly without its binary)', async (t) => {

@@ -3,7 +3,7 @@
 // Built over a binding, so the edge entry builds the same adapters over its stand-in.
 'use strict'
 
-const { ErrorCode, codedError, localError, nativeCall, rejection } = require('./errors.js')
+const { ErrorCode, codedError, localError, nativeCall, rejection, rethrowLocal } = require('./errors.js')
 const { LOG_PREFIX } = require('./provider.js')
 
 const isDate = (value) => value instanceof Date || Object.prototype.toString.call(value) === '[object Date]'
@@ -84,6 +84,13 @@ function adapterObject(native, adapterName) {
   // built here, from the arguments.
   const bound = native.functions()
   const tokenAnswer = (identifier, token) => (ms) => (ms === null || ms === undefined ? null : { identifier, token, expires: new Date(ms) })
+  // A token call whose answer came at once (a MemoryStore's) takes no closure and no extra call.
+  const tokenCall = (identifier, token, answered) => {
+    if (typeof answered?.then === 'function') {
+      return answered.then(tokenAnswer(identifier, token), rethrowLocal)
+    }
+    return Promise.resolve(answered === null || answered === undefined ? null : { identifier, token, expires: new Date(answered) })
+  }
   // A user crosses as JSON text: JSON.parse builds it faster than Node-API can, property by property.
   const user = (text) => withDate(text === null ? null : JSON.parse(text), 'emailVerified')
   const nothing = () => undefined
@@ -96,13 +103,28 @@ function adapterObject(native, adapterName) {
     updateUser: (data) => call('updateUser', data, user),
     deleteUser: (id) => call('deleteUser', id, nothing, () => bound.deleteUser(id)),
     createVerificationToken: (data) => {
-      const { identifier, token } = data ?? {}
-      const expires = epochMs(data?.expires)
-      return call('createVerificationToken', data, tokenAnswer(identifier, token), () => bound.createVerificationToken(identifier, token, expires))
+      const identifier = data?.identifier
+      const token = data?.token
+      if (debug) console.debug(LOG_PREFIX, `${adapterName}.createVerificationToken`, loggable('createVerificationToken', data))
+      let answered
+      try {
+        answered = bound.createVerificationToken(identifier, token, epochMs(data?.expires))
+      } catch (error) {
+        return Promise.reject(localError(error))
+      }
+      return tokenCall(identifier, token, answered)
     },
     useVerificationToken: (params) => {
-      const { identifier, token } = params ?? {}
-      return call('useVerificationToken', params, tokenAnswer(identifier, token), () => bound.useVerificationToken(identifier, token))
+      const identifier = params?.identifier
+      const token = params?.token
+      if (debug) console.debug(LOG_PREFIX, `${adapterName}.useVerificationToken`, loggable('useVerificationToken', params))
+      let answered
+      try {
+        answered = bound.useVerificationToken(identifier, token)
+      } catch (error) {
+        return Promise.reject(localError(error))
+      }
+      return tokenCall(identifier, token, answered)
     },
     getUserByAccount: noAccounts,
     linkAccount: noAccounts,

@@ -28,6 +28,7 @@ function storeStandIn(name) {
     set: rejecting(`${name}.set`),
     del: rejecting(`${name}.del`),
     getdel: rejecting(`${name}.getdel`),
+    countSend: rejecting(`${name} (the send throttle)`),
     size: 0,
     close() {},
   }

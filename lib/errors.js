@@ -74,4 +74,4 @@ function rejection(message, code) {
   }
 }
 
-module.exports = { ErrorCode, codedError, localError, nativeCall, rejection }
+module.exports = { ErrorCode, codedError, localError, nativeCall, rejection, rethrowLocal }

@@ -23,6 +23,7 @@ pub const FUNCTIONS: [(&str, Bind); 5] = [
   ("getUser", |env, object, adapter| {
     bind(env, object, "getUser", adapter, |env, adapter, call| {
       let id = string(env, call, 0, "id")?;
+      let adapter = adapter.clone();
       spawn_call(env, move || async move { adapter.get_user(id).await }).map(Either::B)
     })
   }),
@@ -34,6 +35,7 @@ pub const FUNCTIONS: [(&str, Bind); 5] = [
       adapter,
       |env, adapter, call| {
         let email = string(env, call, 0, "email")?;
+        let adapter = adapter.clone();
         spawn_call(env, move || async move {
           adapter.get_user_by_email(email).await
         })
@@ -44,6 +46,7 @@ pub const FUNCTIONS: [(&str, Bind); 5] = [
   ("deleteUser", |env, object, adapter| {
     bind(env, object, "deleteUser", adapter, |env, adapter, call| {
       let id = string(env, call, 0, "id")?;
+      let adapter = adapter.clone();
       spawn_call(env, move || async move { adapter.delete_user(id).await }).map(Either::B)
     })
   }),
@@ -96,14 +99,14 @@ fn bind<T, F>(
 ) -> napi::Result<()>
 where
   T: ToNapiValue + 'static,
-  F: for<'a> Fn(&'a Env, Arc<Adapter>, &'a FunctionCallContext) -> napi::Result<Answered<'a, T>>
+  F: for<'a> Fn(&'a Env, &Arc<Adapter>, &'a FunctionCallContext) -> napi::Result<Answered<'a, T>>
     + 'static,
 {
   let adapter = adapter.clone();
   let function =
     env.create_function_from_closure::<(), Answered<'static, T>, _>(name, move |call| {
       let env = Env::from_raw(call.env.raw());
-      Ok(match body(&env, adapter.clone(), &call)? {
+      Ok(match body(&env, &adapter, &call)? {
         Either::A(value) => Either::A(value),
         // The Promise goes straight back to JS as this call's answer.
         Either::B(promise) => Either::B(PromiseRaw::new(env.raw(), promise.raw())),
