@@ -266,7 +266,7 @@ test('identifiers and codes cross to the native side whole, whatever their lengt
   for (const store of [new MemoryStore({ name: 'whole-strings' }), jsStore]) {
     const adapter = adapterWith(store)
     for (const identifier of identifiers) {
-      const token = `${identifier.slice(0, 3)}-code`
+      const token = `${Array.from(identifier).slice(0, 3).join('')}-code`
       await adapter.createVerificationToken({ identifier, token, expires: inAMinute() })
       const shorter = identifier.slice(0, -1)
       t.is(await adapter.useVerificationToken({ identifier: shorter, token }), null, `prefix of ${identifier.length} chars`)
@@ -294,4 +294,31 @@ test('identifiers and codes cross to the native side whole, whatever their lengt
       t.regex(error.message, /`(identifier|token)` must be a non-empty string/)
     }
   }
+})
+
+// Found by the properties in properties.spec.mjs.
+test('a string with a lone surrogate is refused: it would reach the native side as U+FFFD and meet another', async (t) => {
+  const adapter = adapterWith(new MemoryStore({ name: 'lone-surrogates' }))
+  const refused = { code: 'INVALID_ARGUMENT', message: /must be well-formed Unicode/ }
+  await t.throwsAsync(adapter.createVerificationToken({ identifier: 'a\uD800@b.c', token: 'abc123', expires: inAMinute() }), refused)
+  await adapter.createVerificationToken({ identifier: 'a\uFFFD@b.c', token: 'abc123', expires: inAMinute() })
+  await t.throwsAsync(adapter.useVerificationToken({ identifier: 'a\uDBFF@b.c', token: 'abc123' }), refused)
+  await t.throwsAsync(adapter.useVerificationToken({ identifier: 'a\uFFFD@b.c', token: 'abc\uDC00' }), refused)
+  await t.throwsAsync(adapter.getUserByEmail('a\uD800@b.c'), refused)
+  const store = new MemoryStore({ name: 'lone-surrogates' })
+  await t.throwsAsync(store.set('k\uD800', 1), refused)
+  t.like(await adapter.useVerificationToken({ identifier: 'a\uFFFD@b.c', token: 'abc123' }), { identifier: 'a\uFFFD@b.c' })
+})
+
+test('MemoryStore keeps every number exactly, and refuses keys and values it cannot keep with INVALID_ARGUMENT', async (t) => {
+  const store = new MemoryStore({ name: 'exact-numbers' })
+  for (const value of [3.9366805007518244e201, 5e-324, 0.1 + 0.2, 2 ** 53 - 1, -1.7976931348623157e308]) {
+    await store.set('n', [value])
+    t.is((await store.get('n'))[0], value)
+  }
+  for (const key of [undefined, 5, {}, new Date(0)]) {
+    await t.throwsAsync(store.get(key), { code: 'INVALID_ARGUMENT', message: /`key` must be a string/ })
+  }
+  await t.throwsAsync(store.set('k', () => 1), { code: 'INVALID_ARGUMENT', message: /`value` must be JSON/ })
+  await t.throwsAsync(store.set('k', 1, 'px'), { code: 'INVALID_ARGUMENT', message: /`options` must be an object/ })
 })

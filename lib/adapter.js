@@ -3,7 +3,7 @@
 // Built over a binding, so the edge entry builds the same adapters over its stand-in.
 'use strict'
 
-const { ErrorCode, codedError, localError, nativeCall, rejection, rethrowLocal } = require('./errors.js')
+const { ErrorCode, codedError, illFormed, localError, nativeCall, notWellFormed, rejection, rethrowLocal } = require('./errors.js')
 const { LOG_PREFIX } = require('./provider.js')
 
 const isDate = (value) => value instanceof Date || Object.prototype.toString.call(value) === '[object Date]'
@@ -98,13 +98,15 @@ function adapterObject(native, adapterName) {
   const noSessions = rejection('Database strategy not supported', ErrorCode.NOT_SUPPORTED)
   return {
     createUser: (data) => call('createUser', data, user),
-    getUser: (id) => call('getUser', id, user, () => bound.getUser(id)),
-    getUserByEmail: (email) => call('getUserByEmail', email, user, () => bound.getUserByEmail(email)),
+    getUser: (id) => (illFormed(id) ? notWellFormed('id') : call('getUser', id, user, () => bound.getUser(id))),
+    getUserByEmail: (email) => (illFormed(email) ? notWellFormed('email') : call('getUserByEmail', email, user, () => bound.getUserByEmail(email))),
     updateUser: (data) => call('updateUser', data, user),
-    deleteUser: (id) => call('deleteUser', id, nothing, () => bound.deleteUser(id)),
+    deleteUser: (id) => (illFormed(id) ? notWellFormed('id') : call('deleteUser', id, nothing, () => bound.deleteUser(id))),
     createVerificationToken: (data) => {
       const identifier = data?.identifier
       const token = data?.token
+      if (illFormed(identifier)) return notWellFormed('identifier')
+      if (illFormed(token)) return notWellFormed('token')
       if (debug) console.debug(LOG_PREFIX, `${adapterName}.createVerificationToken`, loggable('createVerificationToken', data))
       let answered
       try {
@@ -117,6 +119,8 @@ function adapterObject(native, adapterName) {
     useVerificationToken: (params) => {
       const identifier = params?.identifier
       const token = params?.token
+      if (illFormed(identifier)) return notWellFormed('identifier')
+      if (illFormed(token)) return notWellFormed('token')
       if (debug) console.debug(LOG_PREFIX, `${adapterName}.useVerificationToken`, loggable('useVerificationToken', params))
       let answered
       try {

@@ -67,6 +67,22 @@ function nativeCall(call, revive = (value) => value) {
   return Promise.resolve(revive(result))
 }
 
+const STABLE_CODES = new Set(Object.values(ErrorCode))
+
+/** Whether `code` is one of the package's own. */
+const isStableCode = (code) => STABLE_CODES.has(code)
+
+/**
+ * Whether `value` is a string that would not reach the native side as it is: a lone surrogate
+ * becomes U+FFFD there, so two different strings would meet as one (one email's code working for
+ * another).
+ */
+const illFormed = (value) => typeof value === 'string' && !value.isWellFormed()
+
+/** The rejection for an ill-formed string argument `name`. */
+const notWellFormed = (name) =>
+  Promise.reject(codedError(`\`${name}\` must be well-formed Unicode: it has a lone surrogate`, ErrorCode.INVALID_ARGUMENT, TypeError))
+
 /** An async function that always rejects with `codedError(message, code)`. */
 function rejection(message, code) {
   return async () => {
@@ -74,4 +90,4 @@ function rejection(message, code) {
   }
 }
 
-module.exports = { ErrorCode, codedError, localError, nativeCall, rejection, rethrowLocal }
+module.exports = { ErrorCode, codedError, illFormed, isStableCode, localError, nativeCall, notWellFormed, rejection, rethrowLocal }

@@ -3,7 +3,7 @@
 // entry builds the same classes over its stand-in.
 'use strict'
 
-const { ErrorCode, codedError, localError, nativeCall } = require('./errors.js')
+const { ErrorCode, codedError, illFormed, isStableCode, localError, nativeCall, notWellFormed } = require('./errors.js')
 const { COUNT_SEND } = require('./throttle.js')
 
 /** The name of the memory map every `new MemoryStore()` in a process shares. */
@@ -26,6 +26,18 @@ function memoryName(options) {
     throw codedError('MemoryStore: option `name` must be a non-empty string', ErrorCode.INVALID_ARGUMENT, TypeError)
   }
   return name
+}
+
+/** The rejection for a key that is not a string the native side keeps as it is, else `undefined`. */
+function badKey(key) {
+  if (typeof key !== 'string') return Promise.reject(codedError('`key` must be a string', ErrorCode.INVALID_ARGUMENT, TypeError))
+  return illFormed(key) ? notWellFormed('key') : undefined
+}
+
+/** A value the native side could not take as JSON fails with our code, not Node-API's. */
+function notStorable(error) {
+  if (isStableCode(error?.code)) throw error
+  throw codedError('`value` must be JSON: objects, arrays, strings, finite numbers, booleans or null', ErrorCode.INVALID_ARGUMENT, TypeError)
 }
 
 function storeClasses(binding) {
@@ -69,20 +81,23 @@ function storeClasses(binding) {
     }
 
     get(key) {
-      return nativeCall(() => this.#native.get(key))
+      return badKey(key) ?? nativeCall(() => this.#native.get(key))
     }
 
     set(key, value, options) {
-      return nativeCall(() => this.#native.set(key, value, options))
+      if (options !== undefined && options !== null && typeof options !== 'object') {
+        return Promise.reject(codedError('`options` must be an object such as `{ px: 60000 }`', ErrorCode.INVALID_ARGUMENT, TypeError))
+      }
+      return badKey(key) ?? nativeCall(() => this.#native.set(key, value, options)).catch(notStorable)
     }
 
     del(key) {
-      return nativeCall(() => this.#native.del(key))
+      return badKey(key) ?? nativeCall(() => this.#native.del(key))
     }
 
     /** Reads and removes the value under `key` in one atomic step. */
     getdel(key) {
-      return nativeCall(() => this.#native.getdel(key))
+      return badKey(key) ?? nativeCall(() => this.#native.getdel(key))
     }
 
     /**

@@ -30,6 +30,8 @@ fn init() {
   #[cfg(windows)]
   pin_module();
   // A panic becomes a rejected Promise; its message may quote data, so stderr gets only where.
+  // (Unit tests keep the default hook: their failures must say what failed.)
+  #[cfg(not(test))]
   std::panic::set_hook(Box::new(|info| {
     let place = info
       .location()

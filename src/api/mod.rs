@@ -5,6 +5,9 @@ mod client;
 mod record;
 mod resource;
 
+#[cfg(test)]
+mod properties;
+
 pub use client::{
   not_json, path_segment, Client, ClientOptions, Retry, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS,
 };

@@ -46,6 +46,9 @@ impl<'a> Object<'a> {
   /// Reads an object's members (their values are checked to be JSON and skipped, not built).
   pub fn parse(text: impl Into<Cow<'a, str>>) -> Result<Self, NotObject> {
     let text = text.into();
+    // Skipping a value does not check it the way reading it does (numbers out of range, nesting
+    // deeper than serde_json allows): one pass that reads every value, building nothing, first.
+    serde_json::from_str::<Valid>(&text).map_err(|_| NotObject::NotJson)?;
     let mut reader = serde_json::Deserializer::from_str(&text);
     let base = text.as_ptr() as usize;
     let members = reader
@@ -179,6 +182,54 @@ impl<'de> Visitor<'de> for MembersVisitor {
   }
 }
 
+/// Any JSON value, read as `serde_json::Value` reads it (the same number rules and nesting limit)
+/// and kept nowhere.
+struct Valid;
+
+impl<'de> serde::Deserialize<'de> for Valid {
+  fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    deserializer.deserialize_any(ValidVisitor)
+  }
+}
+
+struct ValidVisitor;
+
+impl<'de> Visitor<'de> for ValidVisitor {
+  type Value = Valid;
+
+  fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+    f.write_str("a JSON value")
+  }
+  fn visit_bool<E>(self, _: bool) -> Result<Valid, E> {
+    Ok(Valid)
+  }
+  fn visit_i64<E>(self, _: i64) -> Result<Valid, E> {
+    Ok(Valid)
+  }
+  fn visit_u64<E>(self, _: u64) -> Result<Valid, E> {
+    Ok(Valid)
+  }
+  fn visit_f64<E>(self, _: f64) -> Result<Valid, E> {
+    Ok(Valid)
+  }
+  fn visit_str<E>(self, _: &str) -> Result<Valid, E> {
+    Ok(Valid)
+  }
+  fn visit_unit<E>(self) -> Result<Valid, E> {
+    Ok(Valid)
+  }
+  fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Valid, S::Error> {
+    while seq.next_element::<Valid>()?.is_some() {}
+    Ok(Valid)
+  }
+  fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Valid, M::Error> {
+    while map.next_key::<Valid>()?.is_some() {
+      map.next_value::<Valid>()?;
+    }
+    Ok(Valid)
+  }
+}
+
 /// A JSON string, borrowed from the text unless it has escapes (serde's `Cow<str>` always copies).
 struct Text<'de>(Cow<'de, str>);
 
@@ -246,7 +297,18 @@ mod tests {
 
   #[test]
   fn what_is_not_an_object_is_told_apart() {
-    for text in ["", "{", r#"{"a":}"#, r#"{"a":1} x"#, "nul", r#"{"a":1,}"#] {
+    // `""}` was read as "not an object" before the whole text was checked (found by the
+    // properties in properties.rs).
+    for text in [
+      "",
+      "{",
+      r#"{"a":}"#,
+      r#"{"a":1} x"#,
+      "nul",
+      r#"{"a":1,}"#,
+      r#"""}"#,
+      "[1]]",
+    ] {
       assert_eq!(
         Object::parse(text).err(),
         Some(NotObject::NotJson),
@@ -260,6 +322,36 @@ mod tests {
         "{text:?}"
       );
     }
+  }
+
+  /// Found by the properties in properties.rs: a value that skipping accepts but reading does not
+  /// (a number out of f64's range, nesting past serde_json's limit) made a user of an answer
+  /// `serde_json::Value` refuses.
+  #[test]
+  fn values_are_checked_as_reading_them_would() {
+    for text in [
+      r#"{"email":"a@b.c","n":1e310}"#,
+      r#"{"email":{"email":-1e400}}"#,
+      r#"{"email":"a@b.c","k\ud800":1}"#,
+    ] {
+      assert_eq!(
+        Object::parse(text).err(),
+        Some(NotObject::NotJson),
+        "{text}"
+      );
+      assert!(reference(text).is_none(), "{text}");
+    }
+    let deep = |depth: usize| {
+      format!(
+        r#"{{"email":"a@b.c","deep":{}1{}}}"#,
+        "[".repeat(depth),
+        "]".repeat(depth)
+      )
+    };
+    assert_eq!(Object::parse(deep(127)).err(), Some(NotObject::NotJson));
+    assert!(reference(&deep(127)).is_none());
+    assert!(Object::parse(deep(126)).is_ok());
+    assert!(reference(&deep(126)).is_some());
   }
 
   #[test]
