@@ -193,3 +193,79 @@ test('generated API answers to real adapter calls: never another user, never a c
     params(),
   )
 })
+
+/** Values a store might hand back under a code's key: ours, damaged, of other types, enormous. */
+const storedValue = (identifier) => {
+  const record = fc.record({ identifier: fc.oneof(fc.constant(identifier), fc.string()), expires: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(Date.now() + 60_000)) })
+  return fc.oneof(
+    record,
+    record.map((r) => JSON.stringify(r)),
+    record.chain((r) => fc.integer({ min: 0, max: JSON.stringify(r).length }).map((cut) => JSON.stringify(r).slice(0, cut))),
+    fc.anything(),
+    fc.jsonValue(),
+    fc.string({ unit: 'binary' }),
+    fc.integer({ min: 1, max: 2_000_000 }).map((n) => `{"identifier":"${identifier}","expires":${Date.now() + 60_000},"pad":"${'x'.repeat(n)}"}`),
+  )
+}
+
+/** Whether `value` is a live record of ours for `identifier`, as the store would hand it back. */
+function isLiveRecord(value, identifier) {
+  let record = value
+  if (typeof value === 'string') {
+    try {
+      record = JSON.parse(value)
+    } catch {
+      return false
+    }
+  }
+  const expires = typeof record?.expires === 'string' ? Number(record.expires) : record?.expires
+  return record?.identifier === identifier && Number.isFinite(expires) && expires > Date.now()
+}
+
+test("a JS store answering values of every shape under a code's key: the code is accepted only for a live record of its own, else null or STORE_ERROR", async (t) => {
+  let answer
+  const store = { get: async () => answer, set: async () => {}, del: async () => {} }
+  const adapter = adapterOver(store)
+  const identifier = 'store@example.com'
+  await fc.assert(
+    fc.asyncProperty(storedValue(identifier), async (value) => {
+      answer = value
+      const { value: used, error } = await settle(() => adapter.useVerificationToken({ identifier, token: 'abc123' }))
+      if (error) return error.code === 'STORE_ERROR'
+      if (used === null) return value === null || value === undefined || !isLiveRecord(value, identifier)
+      return isLiveRecord(value, identifier) && used.identifier === identifier
+    }),
+    params(),
+  )
+  t.pass()
+})
+
+test("Redis holding values of every shape under a code's key and its attempt counter: the code is accepted only for a live record of its own, else null or STORE_ERROR", async (t) => {
+  const { startRedis } = await import('./fixtures/redis.mjs')
+  const { RedisStore } = await import('@chatbotkit/nextauth')
+  const { default: Redis } = await import('ioredis')
+  const server = await startRedis()
+  t.teardown(() => server.stop())
+  const redis = new Redis(server.port, '127.0.0.1')
+  const store = new RedisStore({ url: server.url, keyPrefix: 'p:' })
+  t.teardown(() => (redis.disconnect(), store.close()))
+  const adapter = adapterOver(store)
+  const identifier = 'redis@example.com'
+  await adapter.createVerificationToken({ identifier, token: 'abc123', expires: inAMinute() })
+  const [codeKey] = await redis.keys('p:verificationToken*')
+  const attemptsKey = codeKey.replace(/^p:verificationToken:(\{[^}]*\}).*/, 'p:verificationAttempts:$1')
+  const text = (value) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'))
+  await fc.assert(
+    fc.asyncProperty(storedValue(identifier), fc.oneof(fc.constant(null), fc.string(), fc.jsonValue()), async (value, counter) => {
+      await redis.set(codeKey, text(value))
+      if (counter === null) await redis.del(attemptsKey)
+      else await redis.set(attemptsKey, text(counter), 'PX', 60_000)
+      const { value: used, error } = await settle(() => adapter.useVerificationToken({ identifier, token: 'abc123' }))
+      if (error) return error.code === 'STORE_ERROR'
+      if (used === null) return true
+      return isLiveRecord(text(value), identifier) && used.identifier === identifier
+    }),
+    params(Math.min(RUNS, 20_000)),
+  )
+  t.pass()
+})

@@ -322,3 +322,12 @@ test('MemoryStore keeps every number exactly, and refuses keys and values it can
   await t.throwsAsync(store.set('k', () => 1), { code: 'INVALID_ARGUMENT', message: /`value` must be JSON/ })
   await t.throwsAsync(store.set('k', 1, 'px'), { code: 'INVALID_ARGUMENT', message: /`options` must be an object/ })
 })
+
+test("a store answering something that is not a code's record under its key fails the call with STORE_ERROR; the code is never accepted", async (t) => {
+  for (const answer of [false, 0, 'not json', '{"identifier":"ann@example.com","expi', [1, 2], { identifier: 'ann@example.com' }, { expires: Date.now() + 60_000 }]) {
+    const adapter = adapterWith({ get: async () => answer, set: async () => {}, del: async () => {} })
+    await t.throwsAsync(adapter.useVerificationToken({ identifier: 'ann@example.com', token: 'abc123' }), { code: 'STORE_ERROR' }, JSON.stringify(answer))
+  }
+  const missing = adapterWith({ get: async () => null, set: async () => {}, del: async () => {} })
+  t.is(await missing.useVerificationToken({ identifier: 'ann@example.com', token: 'abc123' }), null, 'nothing there is a wrong code, not an error')
+})

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::store::{now_ms, AttemptLimit, Consumed, Record, Store, Work};
 
 /// Prefix of the store keys that hold codes.
@@ -73,23 +73,33 @@ impl Tokens {
     let code = code_key(&attempts, identifier, token);
     match self.store.consume(code, attempts, self.limit) {
       Work::Ready(consumed) => {
-        Work::Ready(consumed.map(|consumed| accepted(&consumed, identifier)))
+        Work::Ready(consumed.and_then(|consumed| accepted(&consumed, identifier)))
       }
       waiting => {
         let identifier = identifier.to_owned();
-        waiting.map(move |consumed| accepted(&consumed, &identifier))
+        match waiting.map(move |consumed| accepted(&consumed, &identifier)) {
+          Work::Ready(result) => Work::Ready(result.and_then(|accepted| accepted)),
+          Work::Waiting(work) => Work::Waiting(Box::pin(async move { work.await? })),
+        }
       }
     }
   }
 }
 
-/// The code's `expires` if what the store gave back is a live record of ours for `identifier`.
-fn accepted(consumed: &Consumed, identifier: &str) -> Option<f64> {
+/// The code's `expires` if what the store gave back is a live record of ours for `identifier`. A
+/// value under a code's key that is not such a record is the store's fault: it fails the call, and
+/// the code is never accepted.
+fn accepted(consumed: &Consumed, identifier: &str) -> Result<Option<f64>> {
   let Consumed::Found(stored) = consumed else {
-    return None;
+    return Ok(None);
   };
-  let record = stored.record()?;
-  (record.identifier == identifier && record.expires > now_ms()).then_some(record.expires)
+  let Some(record) = stored.record() else {
+    return Err(Error::new(
+      ErrorCode::StoreError,
+      "the store answered a value that is not a verification code's record",
+    ));
+  };
+  Ok((record.identifier == identifier && record.expires > now_ms()).then_some(record.expires))
 }
 
 /// The store key of a code: `verificationToken:{<identifier hash>}:<identifier+code hash>`. The
