@@ -52,15 +52,20 @@ test('a contact with neither email nor fingerprint is an error', async (t) => {
   t.is(error.code, 'INVALID_RESPONSE')
 })
 
-test('the address a contact carries is meta.email when meta has that key, else email', async (t) => {
+test('the address a contact carries, and its user\'s email, is meta.email when meta has that key, else email', async (t) => {
   const lookup = async (contact) => {
     const body = JSON.stringify({ items: [{ id: 'cnt_9', createdAt: 1, updatedAt: 1, ...contact }], cursor: '' })
     const api = await startFakeApi({ fault: ({ path }) => (path.endsWith('/list') ? { status: 200, body } : undefined) })
     t.teardown(() => api.close())
     const adapter = ChatBotKitContactAdapter({ secret: SECRET, store: new ContactMemoryStore(), baseUrl: api.url })
-    return (await adapter.getUserByEmail('ann@example.com'))?.id ?? null
+    const user = await adapter.getUserByEmail('ann@example.com')
+    // The user found carries the address looked up (found by the properties in properties.spec.mjs:
+    // it carried `email` while the lookup matched `meta.email`).
+    if (user) t.is(user.email.toLowerCase(), 'ann@example.com')
+    return user?.id ?? null
   }
   t.is(await lookup({ email: 'bob@example.com', meta: { email: 'Ann@Example.com' } }), 'cnt_9')
+  t.is(await lookup({ email: ' ', meta: { email: 'ann@example.com' } }), 'cnt_9')
   t.is(await lookup({ email: 'ann@example.com', meta: { plan: 'pro' } }), 'cnt_9')
   t.is(await lookup({ email: 'ann@example.com', meta: 'not an object' }), 'cnt_9')
   // A meta.email that is not a string is no address, and `email` is not looked at instead.

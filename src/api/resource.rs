@@ -129,10 +129,17 @@ fn contact_email(record: &Object) -> Option<String> {
   record.str("email").map(Cow::into_owned)
 }
 
+/// A contact as NextAuth's user. Its email is the one its lookup matches (`meta.email`, see
+/// `contact_email`), so a user found by email always carries that email; a contact without one
+/// gets its `email`, else `<fingerprint>@contact.local`.
 fn contact_to_user(record: &Record) -> Result<String> {
-  let email = match (record.str("email"), record.str("fingerprint")) {
-    (Some(email), _) if !email.is_empty() => email.into_owned(),
-    (_, Some(fingerprint)) if !fingerprint.is_empty() => format!("{fingerprint}@contact.local"),
+  let matched = contact_email(record).filter(|email| !email.is_empty());
+  let email = match (matched, record.str("email"), record.str("fingerprint")) {
+    (Some(email), _, _) => email,
+    (None, Some(email), _) if !email.is_empty() => email.into_owned(),
+    (None, _, Some(fingerprint)) if !fingerprint.is_empty() => {
+      format!("{fingerprint}@contact.local")
+    }
     _ => {
       return Err(Error::new(
         ErrorCode::InvalidResponse,
