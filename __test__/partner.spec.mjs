@@ -374,3 +374,14 @@ test('an option the adapter does not know is warned about once per process, nami
   ])
   t.false(output.includes('hunter2'))
 })
+
+// Found by the properties in properties.spec.mjs: Node-API's own code (`InvalidArg`) reached the caller.
+test('a user with values JSON cannot hold is refused with INVALID_ARGUMENT, without quoting it', async (t) => {
+  const adapter = ChatBotKitPartnerAdapter({ secret: 'sk-test', store: new MemoryStore({ name: 'non-json' }), baseUrl: 'http://127.0.0.1:9', autoCreateUser: true, autoUpdateUser: true })
+  for (const user of [{ id: 'usr_1', name: () => 'x' }, { email: 'a@b.c', tag: Symbol('secret-ish') }, Symbol('s')]) {
+    for (const method of ['createUser', 'updateUser']) {
+      const error = await t.throwsAsync(adapter[method](user), { code: 'INVALID_ARGUMENT', message: /must be JSON/ })
+      t.notRegex(error.message, /secret-ish|=>/)
+    }
+  }
+})

@@ -276,3 +276,34 @@ test("Redis holding values of every shape under a code's key and its attempt cou
   )
   ran(t)
 })
+
+test('every adapter method with generated input against the fake API: an answer or a coded error, and nothing leaks into Object.prototype', async (t) => {
+  const { SECRET, startFakeApi } = await import('./fixtures/fake-api.mjs')
+  const api = await startFakeApi({ seed: { 'partner/user': [{ email: 'ann@example.com', name: 'Ann' }], contact: [{ email: 'ann@example.com', meta: { email: 'ann@example.com' } }] } })
+  t.teardown(() => api.close())
+  const options = { secret: SECRET, baseUrl: api.url, retries: 0, autoCreateUser: true, autoUpdateUser: true, autoDeleteUser: true, autoCreateContact: true, autoUpdateContact: true, autoDeleteContact: true }
+  const adapters = [ChatBotKitPartnerAdapter, ChatBotKitContactAdapter].map((factory) => factory({ ...options, store: new MemoryStore({ name: 'properties-methods' }) }))
+  const userLike = fc.oneof(
+    anything,
+    fc.record({ id: anything, email: fc.oneof(text, anything), name: anything, image: anything, emailVerified: anything }, { requiredKeys: [] }),
+    fc.constant(JSON.parse('{"email":"p@example.com","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}')),
+  )
+  const before = Object.getOwnPropertyNames(Object.prototype).join()
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: 1 }), fc.constantFrom('createUser', 'updateUser', 'getUser', 'getUserByEmail', 'deleteUser'), userLike, async (which, method, input) => {
+      const { value, error } = await settle(() => adapters[which][method](input))
+      if (error) {
+        stableError(t, error, method)
+        return true
+      }
+      // An email lookup answers only a user that carries the email asked for.
+      if (method === 'getUserByEmail' && value !== null) return value.email?.toLowerCase() === String(input).toLowerCase()
+      return true
+    }),
+    params(),
+  )
+  ran(t)
+  t.is(Object.getOwnPropertyNames(Object.prototype).join(), before, 'nothing leaked into Object.prototype')
+  t.is({}.polluted, undefined)
+  t.deepEqual(api.violations, [], 'every request the adapters made fits the OpenAPI document')
+})

@@ -52,13 +52,17 @@ const rethrowLocal = (error) => {
 /**
  * Runs a native call (it may answer at once or with a Promise) and answers a Promise of
  * `revive(value)`; a failure becomes `localError`. A value answered at once (a MemoryStore's) is
- * one resolved Promise: no async frame, no extra turn.
+ * one resolved Promise: no async frame, no extra turn. Node-API's own refusal of an argument it
+ * cannot convert (a function, a symbol, a BigInt…) becomes INVALID_ARGUMENT, without quoting it.
  */
 function nativeCall(call, revive = (value) => value) {
   let result
   try {
     result = call()
   } catch (error) {
+    if (!isStableCode(error?.code)) {
+      return Promise.reject(codedError('the argument must be JSON: objects, arrays, strings, finite numbers, booleans or null', ErrorCode.INVALID_ARGUMENT, TypeError))
+    }
     return Promise.reject(localError(error))
   }
   if (typeof result?.then === 'function') {
