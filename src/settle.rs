@@ -34,7 +34,7 @@ type Settle =
 /// on the JS thread that made it.
 struct Deferred(sys::napi_deferred);
 
-// SAFETY: N-API reads the pointer only on its own JS thread, in `drain`.
+// SAFETY: N-API reads the pointer only on its own JS thread, in `settle_one`.
 unsafe impl Send for Deferred {}
 
 struct Completion {
@@ -234,8 +234,11 @@ fn on_signal(env: &Env, channel: &Arc<Channel>, signal: Signal) {
   for completion in ready {
     settle_one(env, completion);
   }
+  // Runs inside N-API's callback, where a panic would abort: nothing here may panic.
   let _ = LOCAL.try_with(|slot| {
-    let mut slot = slot.borrow_mut();
+    let Ok(mut slot) = slot.try_borrow_mut() else {
+      return;
+    };
     let Some(local) = slot
       .as_ref()
       .filter(|local| Arc::ptr_eq(&local.channel, channel))
@@ -274,8 +277,7 @@ fn on_signal(env: &Env, channel: &Arc<Channel>, signal: Signal) {
 fn settle_one(env: &Env, Completion { deferred, settle }: Completion) {
   let env = env.raw();
   let mut scope = ptr::null_mut();
-  // SAFETY: on the JS thread, inside the threadsafe function's callback; each deferred is settled
-  // exactly once, and the handle scope is closed before the next.
+  // SAFETY: on the JS thread inside N-API's callback; each deferred is settled once, in its own scope.
   unsafe {
     sys::napi_open_handle_scope(env, &mut scope);
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| settle(env)))
