@@ -12,16 +12,26 @@ use serde_json::Value;
 pub struct Record<'a> {
   #[serde(borrow)]
   pub identifier: Cow<'a, str>,
-  #[serde(deserialize_with = "number_or_text")]
+  #[serde(deserialize_with = "number_or_text", serialize_with = "whole_ms")]
   pub expires: f64,
+}
+
+/// `expires` as JS's `JSON.stringify` writes epoch ms: a whole number without a fraction, which is
+/// also the quickest to read back.
+fn whole_ms<S: serde::Serializer>(ms: &f64, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+  if ms.fract() == 0.0 && ms.abs() <= 9_007_199_254_740_991.0 {
+    serializer.serialize_i64(*ms as i64)
+  } else {
+    serializer.serialize_f64(*ms)
+  }
 }
 
 impl Record<'_> {
   /// As JSON text, how the native stores keep it.
   pub fn json(&self) -> String {
-    // Sized for `{"identifier":"…","expires":1764582000000.0}`, so the text is kept without
+    // Sized for `{"identifier":"…","expires":1764582000000}`, so the text is kept without
     // a shrinking copy: a MemoryStore holds it for the code's life.
-    let mut json = Vec::with_capacity(self.identifier.len() + 43);
+    let mut json = Vec::with_capacity(self.identifier.len() + 41);
     // A struct of a string and a finite number always serialises, as UTF-8.
     let _ = serde_json::to_writer(&mut json, self);
     String::from_utf8(json).unwrap_or_default()
@@ -70,6 +80,8 @@ mod tests {
       expires: 1_764_582_000_000.0,
     };
     let json = record.json();
+    assert_eq!(json, r#"{"identifier":"ann@example.com","expires":1764582000000}"#);
+    assert_eq!(json.capacity(), json.len(), "kept as it is written");
     let read: Record = serde_json::from_str(&json).expect("JSON");
     assert_eq!(read.identifier, "ann@example.com");
     assert_eq!(read.expires, record.expires);
