@@ -49,14 +49,17 @@ export declare class NativeStore {
    * command.
    */
   static redis(options?: string | object): NativeStore
-  /** The value under `key`, or `null` when there is none or it has expired. */
-  get(key: string): any | Promise<any>
+  /**
+   * The value under `key` as JSON text (the glue parses it: `JSON.parse` keeps a `__proto__` key
+   * an own property), or `null` when there is none or it has expired.
+   */
+  get(key: string): string | null | Promise<string | null>
   /** Stores `value` under `key`; with `{ px }` it expires after that many milliseconds. */
   set(key: string, value: any, options?: { px?: number }): void | Promise<void>
   /** Removes the value under `key`. */
   del(key: string): void | Promise<void>
-  /** Reads and removes the value under `key` in one atomic step. */
-  getdel(key: string): any | Promise<any>
+  /** Reads and removes the value under `key` in one atomic step; JSON text, as `get`. */
+  getdel(key: string): string | null | Promise<string | null>
   /**
    * The send throttle's count under `key` in one atomic step: answers 0 when the send is counted
    * (fewer than `max` in the window that began with the first), else the milliseconds until that

@@ -319,7 +319,7 @@ test('MemoryStore keeps every number exactly, and refuses keys and values it can
   for (const key of [undefined, 5, {}, new Date(0)]) {
     await t.throwsAsync(store.get(key), { code: 'INVALID_ARGUMENT', message: /`key` must be a string/ })
   }
-  await t.throwsAsync(store.set('k', () => 1), { code: 'INVALID_ARGUMENT', message: /`value` must be JSON/ })
+  await t.throwsAsync(store.set('k', () => 1), { code: 'INVALID_ARGUMENT', message: /must be JSON/ })
   await t.throwsAsync(store.set('k', 1, 'px'), { code: 'INVALID_ARGUMENT', message: /`options` must be an object/ })
 })
 
@@ -330,4 +330,16 @@ test("a store answering something that is not a code's record under its key fail
   }
   const missing = adapterWith({ get: async () => null, set: async () => {}, del: async () => {} })
   t.is(await missing.useVerificationToken({ identifier: 'ann@example.com', token: 'abc123' }), null, 'nothing there is a wrong code, not an error')
+})
+
+// Found by the properties in properties.spec.mjs: values came back built property by property, so
+// a `__proto__` key set the object's prototype instead of being kept.
+test('a stored `__proto__` key comes back an own property, never the prototype', async (t) => {
+  const store = new MemoryStore({ name: 'proto-keys' })
+  await store.set('k', JSON.parse('{"__proto__":{"isAdmin":true},"a":1}'))
+  for (const value of [await store.get('k'), await store.getdel('k')]) {
+    t.is(Object.getPrototypeOf(value), Object.prototype)
+    t.is(value.isAdmin, undefined)
+    t.deepEqual(Object.keys(value).sort(), ['__proto__', 'a'])
+  }
 })

@@ -94,4 +94,4 @@ function rejection(message, code) {
   }
 }
 
-module.exports = { ErrorCode, codedError, illFormed, isStableCode, localError, nativeCall, notWellFormed, rejection, rethrowLocal }
+module.exports = { ErrorCode, codedError, illFormed, localError, nativeCall, notWellFormed, rejection, rethrowLocal }

@@ -3,7 +3,7 @@
 // entry builds the same classes over its stand-in.
 'use strict'
 
-const { ErrorCode, codedError, illFormed, isStableCode, localError, nativeCall, notWellFormed } = require('./errors.js')
+const { ErrorCode, codedError, illFormed, localError, nativeCall, notWellFormed } = require('./errors.js')
 const { COUNT_SEND } = require('./throttle.js')
 
 /** The name of the memory map every `new MemoryStore()` in a process shares. */
@@ -34,10 +34,18 @@ function badKey(key) {
   return illFormed(key) ? notWellFormed('key') : undefined
 }
 
-/** A value the native side could not take as JSON fails with our code, not Node-API's. */
-function notStorable(error) {
-  if (isStableCode(error?.code)) throw error
-  throw codedError('`value` must be JSON: objects, arrays, strings, finite numbers, booleans or null', ErrorCode.INVALID_ARGUMENT, TypeError)
+/**
+ * A stored value from its JSON text: `JSON.parse` keeps a `__proto__` key an own property, where
+ * setting it property by property would change the object's prototype. Text another Redis client
+ * wrote that is not JSON comes back as it is.
+ */
+function fromText(text) {
+  if (text === null || text === undefined) return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
 }
 
 function storeClasses(binding) {
@@ -81,14 +89,14 @@ function storeClasses(binding) {
     }
 
     get(key) {
-      return badKey(key) ?? nativeCall(() => this.#native.get(key))
+      return badKey(key) ?? nativeCall(() => this.#native.get(key), fromText)
     }
 
     set(key, value, options) {
       if (options !== undefined && options !== null && typeof options !== 'object') {
         return Promise.reject(codedError('`options` must be an object such as `{ px: 60000 }`', ErrorCode.INVALID_ARGUMENT, TypeError))
       }
-      return badKey(key) ?? nativeCall(() => this.#native.set(key, value, options)).catch(notStorable)
+      return badKey(key) ?? nativeCall(() => this.#native.set(key, value, options))
     }
 
     del(key) {
@@ -97,7 +105,7 @@ function storeClasses(binding) {
 
     /** Reads and removes the value under `key` in one atomic step. */
     getdel(key) {
-      return badKey(key) ?? nativeCall(() => this.#native.getdel(key))
+      return badKey(key) ?? nativeCall(() => this.#native.getdel(key), fromText)
     }
 
     /**

@@ -364,8 +364,13 @@ fn api_error(operation: &'static str, status: StatusCode, body: &[u8]) -> Error 
     .chars()
     .take(300)
     .collect();
+  // Passed on as `err.code` only when it looks like one (as `NOT_AUTHENTICATED` does).
   let api_code = api_code
-    .filter(|c| !c.is_empty() && c.len() <= 64)
+    .filter(|c| {
+      c.len() <= 64
+        && c.starts_with(|first: char| first.is_ascii_alphabetic())
+        && c.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
     .unwrap_or_else(|| format!("HTTP_{}", status.as_u16()));
   Error::api(
     api_code,
@@ -405,6 +410,15 @@ mod tests {
       let err = api_error("getUserByEmail", StatusCode::BAD_GATEWAY, body);
       assert_eq!(err.code.as_str(), "HTTP_502");
       assert_eq!(err.message, "getUserByEmail failed: Bad Gateway (HTTP 502)");
+    }
+    for odd in ["$", "not a code", "1ST", "ÉCHEC"] {
+      let body = format!(r#"{{"code":"{odd}"}}"#);
+      let err = api_error("getUser", StatusCode::BAD_REQUEST, body.as_bytes());
+      assert_eq!(
+        err.code.as_str(),
+        "HTTP_400",
+        "found by the API-answer property: {odd}"
+      );
     }
     let code = "C".repeat(65);
     let body = format!(r#"{{"code":"{code}"}}"#);

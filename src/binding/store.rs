@@ -43,9 +43,13 @@ impl NativeStore {
     }
   }
 
-  /// The value under `key`, or `null` when there is none or it has expired.
-  #[napi(catch_unwind, ts_return_type = "any | Promise<any>")]
-  pub fn get<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
+  /// The value under `key` as JSON text (the glue parses it: `JSON.parse` keeps a `__proto__` key
+  /// an own property), or `null` when there is none or it has expired.
+  #[napi(
+    catch_unwind,
+    ts_return_type = "string | null | Promise<string | null>"
+  )]
+  pub fn get<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<String>> {
     answer(env, self.backend.get(key))
   }
 
@@ -72,9 +76,12 @@ impl NativeStore {
     answer(env, self.backend.del(key))
   }
 
-  /// Reads and removes the value under `key` in one atomic step.
-  #[napi(catch_unwind, ts_return_type = "any | Promise<any>")]
-  pub fn getdel<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<Value>> {
+  /// Reads and removes the value under `key` in one atomic step; JSON text, as `get`.
+  #[napi(
+    catch_unwind,
+    ts_return_type = "string | null | Promise<string | null>"
+  )]
+  pub fn getdel<'env>(&self, env: &'env Env, key: String) -> Answer<'env, Option<String>> {
     answer(env, self.backend.take(key))
   }
 

@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use super::attempts::{now_ms, Counter};
 use super::outcome::{AttemptLimit, Consumed, Stored};
 
@@ -38,12 +36,6 @@ struct Entry {
   /// The value as JSON text.
   json: Box<str>,
   expires_at: Option<Instant>,
-}
-
-impl Entry {
-  fn value(&self) -> Value {
-    serde_json::from_str(&self.json).unwrap_or(Value::Null)
-  }
 }
 
 impl State {
@@ -82,11 +74,12 @@ impl MemoryMap {
       .unwrap_or_else(|poisoned| poisoned.into_inner())
   }
 
-  pub fn get(&self, key: &str) -> Option<Value> {
+  /// The JSON text under `key`, or `None`.
+  pub fn get(&self, key: &str) -> Option<String> {
     let mut state = self.state();
     let now = Instant::now();
     match state.entries.get(key) {
-      Some(entry) if entry.is_live(now) => Some(entry.value()),
+      Some(entry) if entry.is_live(now) => Some(entry.json.to_string()),
       Some(_) => {
         state.entries.remove(key);
         None
@@ -111,9 +104,11 @@ impl MemoryMap {
 
   /// Removes the entry and returns it if it was live: one step under one lock, so among
   /// concurrent callers exactly one gets the value.
-  pub fn take(&self, key: &str) -> Option<Value> {
+  pub fn take(&self, key: &str) -> Option<String> {
     let entry = self.state().entries.remove(key)?;
-    entry.is_live(Instant::now()).then(|| entry.value())
+    entry
+      .is_live(Instant::now())
+      .then(|| entry.json.into_string())
   }
 
   /// `Store::consume`, under one lock.

@@ -101,7 +101,7 @@ pub enum Backend {
 impl Backend {
   // Memory work is done at once (no runtime thread is started for it); Redis work goes on later.
 
-  pub fn get(&self, key: String) -> Work<Option<Value>> {
+  pub fn get(&self, key: String) -> Work<Option<String>> {
     match self {
       Backend::Memory(map) => Work::Ready(Ok(map.get(&key))),
       Backend::Redis(redis) => {
@@ -138,7 +138,7 @@ impl Backend {
   }
 
   /// Reads and removes the value in one step.
-  pub fn take(&self, key: String) -> Work<Option<Value>> {
+  pub fn take(&self, key: String) -> Work<Option<String>> {
     match self {
       Backend::Memory(map) => Work::Ready(Ok(map.take(&key))),
       Backend::Redis(redis) => {

@@ -80,7 +80,10 @@ mod tests {
       expires: 1_764_582_000_000.0,
     };
     let json = record.json();
-    assert_eq!(json, r#"{"identifier":"ann@example.com","expires":1764582000000}"#);
+    assert_eq!(
+      json,
+      r#"{"identifier":"ann@example.com","expires":1764582000000}"#
+    );
     assert_eq!(json.capacity(), json.len(), "kept as it is written");
     let read: Record = serde_json::from_str(&json).expect("JSON");
     assert_eq!(read.identifier, "ann@example.com");

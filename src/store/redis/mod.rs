@@ -24,7 +24,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::sync::Mutex;
 
 use crate::error::Result;
@@ -93,8 +92,8 @@ impl Redis {
     format!("{}{key}", self.key_prefix)
   }
 
-  /// The JSON value under `key`, or `None`. A value that is not JSON comes back as a string.
-  pub async fn get(&self, key: &str) -> Result<Option<Value>> {
+  /// The text under `key` (JSON, unless another client wrote something else), or `None`.
+  pub async fn get(&self, key: &str) -> Result<Option<String>> {
     let key = self.key(key);
     let raw: Option<String> = self
       .run(Command::new(
@@ -104,7 +103,7 @@ impl Redis {
         Replay::Safe,
       ))
       .await?;
-    Ok(raw.map(parse))
+    Ok(raw)
   }
 
   /// Stores a value given as JSON text, for `ttl` when given.
@@ -135,7 +134,7 @@ impl Redis {
 
   /// Reads and deletes in one atomic command (`GETDEL`, Redis ≥ 6.2): among any number of
   /// concurrent callers, on any number of app instances, exactly one gets the value.
-  pub async fn take(&self, key: &str) -> Result<Option<Value>> {
+  pub async fn take(&self, key: &str) -> Result<Option<String>> {
     let key = self.key(key);
     let raw: Option<String> = self
       .run(Command::new(
@@ -145,7 +144,7 @@ impl Redis {
         Replay::Unsafe,
       ))
       .await?;
-    Ok(raw.map(parse))
+    Ok(raw)
   }
 
   /// `Store::consume` in one script call (`EVALSHA`, or `EVAL` when the server does not have the
@@ -212,8 +211,4 @@ impl Redis {
       layout.groups.iter().for_each(|group| group.lanes.clear());
     }
   }
-}
-
-fn parse(raw: String) -> Value {
-  serde_json::from_str(&raw).unwrap_or(Value::String(raw))
 }
