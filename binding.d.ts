@@ -54,8 +54,12 @@ export declare class NativeStore {
    * an own property), or `null` when there is none or it has expired.
    */
   get(key: string): string | null | Promise<string | null>
-  /** Stores `value` under `key`; with `{ px }` it expires after that many milliseconds. */
-  set(key: string, value: any, options?: { px?: number }): void | Promise<void>
+  /**
+   * Stores a value, given as JSON text (the glue's `JSON.stringify`, which keeps every string as
+   * it is, lone surrogates included), under `key`; with `{ px }` it expires after that many
+   * milliseconds.
+   */
+  set(key: string, json: string, options?: { px?: number }): void | Promise<void>
   /** Removes the value under `key`. */
   del(key: string): void | Promise<void>
   /** Reads and removes the value under `key` in one atomic step; JSON text, as `get`. */

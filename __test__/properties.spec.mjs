@@ -147,6 +147,24 @@ test.serial('MemoryStore gives back what JSON would, for any JSON value under an
   ran(t)
 })
 
+test.serial('RedisStore gives back what JSON would, and refuses what it cannot keep with a stable code', async (t) => {
+  const { startRedis } = await import('./fixtures/redis.mjs')
+  const { RedisStore } = await import('@chatbotkit/nextauth')
+  const server = await startRedis()
+  const store = new RedisStore({ url: server.url, keyPrefix: 'values:' })
+  t.teardown(() => (store.close(), server.stop()))
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(wellFormed, anything), fc.oneof(fc.jsonValue(), anything), async (key, value) => {
+      const set = await settle(() => store.set(key, value, { px: 60_000 }))
+      if (set.error) return CODES.has(set.error.code)
+      const back = await settle(() => store.getdel(key))
+      return !back.error && isDeepStrictEqual(back.value, JSON.parse(JSON.stringify(value) ?? 'null'))
+    }),
+    params(),
+  )
+  ran(t)
+})
+
 /** A one-route server answering every request with `answer()`: `{ status, body }`. */
 async function answering(t, answer) {
   const server = createServer((req, res) => {

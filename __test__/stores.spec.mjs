@@ -343,3 +343,12 @@ test('a stored `__proto__` key comes back an own property, never the prototype',
     t.deepEqual(Object.keys(value).sort(), ['__proto__', 'a'])
   }
 })
+
+// Found by the RedisStore property in properties.spec.mjs: a lone surrogate in a value came back
+// as U+FFFD.
+test('a stored string comes back exactly, lone surrogates included', async (t) => {
+  const store = new MemoryStore({ name: 'exact-strings' })
+  const value = { text: 'a\uD800b\uDFFF', list: ['\uDBFF'] }
+  await store.set('k', value)
+  t.deepEqual(await store.get('k'), value)
+})

@@ -96,7 +96,14 @@ function storeClasses(binding) {
       if (options !== undefined && options !== null && typeof options !== 'object') {
         return Promise.reject(codedError('`options` must be an object such as `{ px: 60000 }`', ErrorCode.INVALID_ARGUMENT, TypeError))
       }
-      return badKey(key) ?? nativeCall(() => this.#native.set(key, value, options))
+      let json
+      try {
+        json = JSON.stringify(value)
+      } catch {}
+      if (json === undefined) {
+        return Promise.reject(codedError('`value` must be JSON: objects, arrays, strings, finite numbers, booleans or null', ErrorCode.INVALID_ARGUMENT, TypeError))
+      }
+      return badKey(key) ?? nativeCall(() => this.#native.set(key, json, options))
     }
 
     del(key) {

@@ -6,7 +6,6 @@ use std::time::Duration;
 use napi::bindgen_prelude::Unknown;
 use napi::Env;
 use napi_derive::napi;
-use serde_json::Value;
 
 use crate::answer::{answer, Answer};
 use crate::error::Error;
@@ -53,21 +52,23 @@ impl NativeStore {
     answer(env, self.backend.get(key))
   }
 
-  /// Stores `value` under `key`; with `{ px }` it expires after that many milliseconds.
+  /// Stores a value, given as JSON text (the glue's `JSON.stringify`, which keeps every string as
+  /// it is, lone surrogates included), under `key`; with `{ px }` it expires after that many
+  /// milliseconds.
   #[napi(
     catch_unwind,
-    ts_args_type = "key: string, value: any, options?: { px?: number }",
+    ts_args_type = "key: string, json: string, options?: { px?: number }",
     ts_return_type = "void | Promise<void>"
   )]
   pub fn set<'env>(
     &self,
     env: &'env Env,
     key: String,
-    value: Value,
+    json: String,
     options: Option<SetOptions>,
   ) -> Answer<'env, ()> {
     let ttl = SetOptions::ttl(options).map_err(|err| err.throw(env))?;
-    answer(env, self.backend.set(key, value, ttl))
+    answer(env, self.backend.set(key, json, ttl))
   }
 
   /// Removes the value under `key`.

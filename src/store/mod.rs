@@ -13,7 +13,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 
 pub use attempts::now_ms;
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
@@ -111,15 +110,16 @@ impl Backend {
     }
   }
 
-  pub fn set(&self, key: String, value: Value, ttl: Option<Duration>) -> Work<()> {
+  /// Stores JSON text under `key`, for `ttl` when given.
+  pub fn set(&self, key: String, json: String, ttl: Option<Duration>) -> Work<()> {
     match self {
       Backend::Memory(map) => {
-        map.set_text(key, value.to_string(), ttl);
+        map.set_text(key, json, ttl);
         Work::Ready(Ok(()))
       }
       Backend::Redis(redis) => {
         let redis = redis.clone();
-        Work::later(async move { Box::pin(redis.set_text(&key, value.to_string(), ttl)).await })
+        Work::later(async move { Box::pin(redis.set_text(&key, json, ttl)).await })
       }
     }
   }
