@@ -13,7 +13,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-
 pub use attempts::now_ms;
 pub use js::{JsStore, JsStoreFunctions, SetOptions};
 pub use memory::MemoryMap;
