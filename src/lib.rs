@@ -6,6 +6,7 @@ mod adapter;
 mod answer;
 mod api;
 mod binding;
+mod channel;
 mod error;
 mod options;
 mod runtime;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{
-  Either, FunctionCallContext, JsObjectValue, JsValue, Object, PromiseRaw, ToNapiValue,
+  Either, FunctionCallContext, JsObjectValue, JsValue, Object, PromiseRaw, ToNapiValue, Utf16String,
 };
 use napi::Env;
 
@@ -117,18 +117,60 @@ where
 
 /// Argument `index` as a string; anything else throws "`name` must be a string".
 fn string(env: &Env, call: &FunctionCallContext, index: usize, name: &str) -> napi::Result<String> {
-  call
-    .get::<String>(index)
-    .map_err(|_| Error::invalid_argument(format!("`{name}` must be a string")).throw(env))
+  read_string(call, index, || {
+    Error::invalid_argument(format!("`{name}` must be a string"))
+  })
+  .map_err(|err| err.throw(env))
 }
 
 /// The token functions' first two arguments: the identifier and the code.
 fn token_strings(env: &Env, call: &FunctionCallContext) -> napi::Result<(String, String)> {
-  let identifier = call
-    .get::<String>(0)
-    .map_err(|_| tokens::not_a_string("identifier").throw(env))?;
-  let token = call
-    .get::<String>(1)
-    .map_err(|_| tokens::not_a_string("token").throw(env))?;
-  Ok((identifier, token))
+  let read = |index, name| {
+    read_string(call, index, || tokens::not_a_string(name)).map_err(|err| err.throw(env))
+  };
+  Ok((read(0, "identifier")?, read(1, "token")?))
+}
+
+/// Argument `index` as UTF-8, read as UTF-16: its length is known without a scan, and one copy
+/// reads it. Not a string is `not_string()`; a lone surrogate is refused, never replaced.
+fn read_string(
+  call: &FunctionCallContext,
+  index: usize,
+  not_string: impl FnOnce() -> Error,
+) -> Result<String, Error> {
+  let text = call.get::<Utf16String>(index).map_err(|_| not_string())?;
+  utf8(&text).ok_or_else(|| {
+    Error::invalid_argument("the argument must be well-formed Unicode: it has a lone surrogate")
+  })
+}
+
+/// UTF-16 as UTF-8; `None` if it has a lone surrogate.
+fn utf8(units: &[u16]) -> Option<String> {
+  if units.iter().all(|&unit| unit < 0x80) {
+    // ASCII (an email, a code): each unit is its one UTF-8 byte.
+    return String::from_utf8(units.iter().map(|&unit| unit as u8).collect()).ok();
+  }
+  String::from_utf16(units).ok()
+}
+
+#[cfg(test)]
+mod tests {
+  use super::utf8;
+
+  #[test]
+  fn utf16_becomes_the_same_text_and_a_lone_surrogate_is_refused() {
+    for text in [
+      "ann@example.com",
+      "A1B2C3",
+      "",
+      "zoë@exämple.com",
+      "😀@x.io",
+      "\u{7f}\u{80}",
+    ] {
+      let units: Vec<u16> = text.encode_utf16().collect();
+      assert_eq!(utf8(&units).as_deref(), Some(text));
+    }
+    assert_eq!(utf8(&[0x61, 0xD800, 0x62]), None);
+    assert_eq!(utf8(&[0xDC00]), None);
+  }
 }
