@@ -18,6 +18,13 @@ import { FAKE_WORKERS, SECONDS, rate, startFake, wrk } from './measure.mjs'
 import { gridLine, page } from './svg.mjs'
 import { IoRedisStore, JsPartnerAdapter, MapStore } from './js-adapter.mjs'
 
+// The tools the limits are measured with, before anything starts.
+const missing = ['wrk', 'redis-benchmark', 'redis-cli', 'redis-server'].filter((tool) => spawnSync(tool, ['--version']).error)
+if (missing.length > 0) {
+  console.error(`npm run bench needs ${missing.join(', ')} on the PATH: apt-get install wrk redis-tools redis-server (see CONTRIBUTING.md)`)
+  process.exit(1)
+}
+
 const here = fileURLToPath(new URL('.', import.meta.url))
 const root = fileURLToPath(new URL('..', import.meta.url))
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
