@@ -30,7 +30,7 @@ struct Owed {
   channel: Arc<Channel>,
 }
 
-/// Builds the settled value (or the rejection) on the JS thread.
+/// What a settlement builds on the JS thread: the value to resolve with, or the error to reject with.
 type Outcome = std::result::Result<sys::napi_value, sys::napi_value>;
 
 impl Owed {
