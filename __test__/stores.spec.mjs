@@ -5,6 +5,7 @@ import test from 'ava'
 import { ChatBotKitPartnerAdapter, MemoryStore, Store } from '@chatbotkit/nextauth'
 
 import { MapStore } from './fixtures/map-store.mjs'
+import { wrongCodesCountOnBothPaths } from './fixtures/shared-attempts.mjs'
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const inAMinute = () => new Date(Date.now() + 60_000)
@@ -237,18 +238,7 @@ test('a MemoryStore subclass (the JS-store path) and a plain MemoryStore on one 
   const name = 'shared-attempts'
   const viaJs = new LoggingStore({ name })
   const adapters = { js: adapterWith(viaJs), native: adapterWith(new MemoryStore({ name })) }
-  for (const [first, second] of [
-    ['js', 'native'],
-    ['native', 'js'],
-  ]) {
-    const identifier = `${first}-then-${second}@example.com`
-    await adapters.js.createVerificationToken({ identifier, token: 'r1ght0', expires: inAMinute() })
-    for (let i = 0; i < 3; i++) t.is(await adapters[first].useVerificationToken({ identifier, token: `wrong${i}` }), null)
-    for (let i = 3; i < 5; i++) t.is(await adapters[second].useVerificationToken({ identifier, token: `wrong${i}` }), null)
-    // Five wrong codes in all, counted by the two paths together: the right code is refused by both.
-    t.is(await adapters[first].useVerificationToken({ identifier, token: 'r1ght0' }), null, `${first} after ${first} and ${second}`)
-    t.is(await adapters[second].useVerificationToken({ identifier, token: 'r1ght0' }), null, `${second} after ${first} and ${second}`)
-  }
+  await wrongCodesCountOnBothPaths(t, adapters)
   t.true(viaJs.gets > 0, 'the subclass override is called: it is the JS-store path')
 })
 

@@ -91,6 +91,21 @@ function adapterObject(native, adapterName) {
     }
     return Promise.resolve(answered === null || answered === undefined ? null : { identifier, token, expires: new Date(answered) })
   }
+  // A token method: its identifier and code checked here, then `invoke(identifier, token, arg)`.
+  const tokenMethod = (method, invoke) => (arg) => {
+    const identifier = arg?.identifier
+    const token = arg?.token
+    if (illFormed(identifier)) return notWellFormed('identifier')
+    if (illFormed(token)) return notWellFormed('token')
+    if (debug) console.debug(LOG_PREFIX, `${adapterName}.${method}`, loggable(method, arg))
+    let answered
+    try {
+      answered = invoke(identifier, token, arg)
+    } catch (error) {
+      return Promise.reject(localError(error))
+    }
+    return tokenCall(identifier, token, answered)
+  }
   // A user crosses as JSON text: JSON.parse builds it faster than Node-API can, property by property.
   const user = (text) => withDate(text === null ? null : JSON.parse(text), 'emailVerified')
   const nothing = () => undefined
@@ -102,34 +117,10 @@ function adapterObject(native, adapterName) {
     getUserByEmail: (email) => (illFormed(email) ? notWellFormed('email') : call('getUserByEmail', email, user, () => bound.getUserByEmail(email))),
     updateUser: (data) => call('updateUser', data, user),
     deleteUser: (id) => (illFormed(id) ? notWellFormed('id') : call('deleteUser', id, nothing, () => bound.deleteUser(id))),
-    createVerificationToken: (data) => {
-      const identifier = data?.identifier
-      const token = data?.token
-      if (illFormed(identifier)) return notWellFormed('identifier')
-      if (illFormed(token)) return notWellFormed('token')
-      if (debug) console.debug(LOG_PREFIX, `${adapterName}.createVerificationToken`, loggable('createVerificationToken', data))
-      let answered
-      try {
-        answered = bound.createVerificationToken(identifier, token, epochMs(data?.expires))
-      } catch (error) {
-        return Promise.reject(localError(error))
-      }
-      return tokenCall(identifier, token, answered)
-    },
-    useVerificationToken: (params) => {
-      const identifier = params?.identifier
-      const token = params?.token
-      if (illFormed(identifier)) return notWellFormed('identifier')
-      if (illFormed(token)) return notWellFormed('token')
-      if (debug) console.debug(LOG_PREFIX, `${adapterName}.useVerificationToken`, loggable('useVerificationToken', params))
-      let answered
-      try {
-        answered = bound.useVerificationToken(identifier, token)
-      } catch (error) {
-        return Promise.reject(localError(error))
-      }
-      return tokenCall(identifier, token, answered)
-    },
+    createVerificationToken: tokenMethod('createVerificationToken', (identifier, token, data) =>
+      bound.createVerificationToken(identifier, token, epochMs(data?.expires)),
+    ),
+    useVerificationToken: tokenMethod('useVerificationToken', (identifier, token) => bound.useVerificationToken(identifier, token)),
     getUserByAccount: noAccounts,
     linkAccount: noAccounts,
     unlinkAccount: noAccounts,
